@@ -1,0 +1,107 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
+	kapply "k8s.io/kubectl/pkg/cmd/apply"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+// DeleteOptions control delete.
+type DeleteOptions struct {
+	// PurgeData also deletes the namespace, claims and volumes, and with them
+	// the database's data.
+	PurgeData bool
+}
+
+// dataKinds hold the database's data: the claims, their volumes, and the
+// namespace, whose deletion would delete the claims in it.
+var dataKinds = sets.New("Namespace", "PersistentVolume", "PersistentVolumeClaim")
+
+// Delete removes the members of the stack's ApplySet in reverse dependency
+// order. Unless PurgeData is set it keeps the objects that hold data.
+func Delete(ctx context.Context, c *kube.Clients, namespace string, o DeleteOptions) (*Summary, error) {
+	sum := &Summary{}
+	if err := requireParent(ctx, c, namespace); err != nil {
+		return sum, err
+	}
+	members, err := members(ctx, c, namespace)
+	if err != nil {
+		return sum, err
+	}
+	if o.PurgeData {
+		claims, err := stackClaims(ctx, c, namespace)
+		if err != nil {
+			return sum, err
+		}
+		members = append(members, claims...)
+	}
+	sort.SliceStable(members, func(i, j int) bool { return rank(members[i]) > rank(members[j]) })
+	for _, m := range members {
+		if dataKinds.Has(m.GetKind()) && !o.PurgeData {
+			sum.Results = append(sum.Results, result(m.Unstructured, Kept))
+			continue
+		}
+		err := resourceClient(c, m).Delete(ctx, m.GetName(), metav1.DeleteOptions{
+			PropagationPolicy: ptrTo(metav1.DeletePropagationBackground),
+		})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return sum, fmt.Errorf("deleting %s: %w", m.Ref(), kube.Explain(err))
+		}
+		sum.Results = append(sum.Results, result(m.Unstructured, Deleted))
+	}
+	return sum, nil
+}
+
+// members lists every live object the ApplySet holds, read through kubectl's
+// ApplySet so the same labels and annotations decide membership.
+func members(ctx context.Context, c *kube.Clients, namespace string) ([]Object, error) {
+	set, err := newApplySet(c, namespace)
+	if err != nil {
+		return nil, err
+	}
+	return prunable(ctx, c, set, sets.New[types.UID]())
+}
+
+func fromPruneObjects(found []kapply.PruneObject) []Object {
+	out := make([]Object, 0, len(found))
+	for _, p := range found {
+		u, ok := p.Object.(*unstructured.Unstructured)
+		if !ok {
+			continue
+		}
+		out = append(out, Object{Unstructured: u, Mapping: p.Mapping})
+	}
+	return out
+}
+
+// stackClaims lists the claims the StatefulSet created from its templates;
+// they carry the stack's labels but are not ApplySet members.
+func stackClaims(ctx context.Context, c *kube.Clients, namespace string) ([]Object, error) {
+	mapping, err := c.Mapper.RESTMapping(schemaGK("", "PersistentVolumeClaim"), "v1")
+	if err != nil {
+		return nil, kube.Explain(err)
+	}
+	sel := labels.SelectorFromSet(labels.Set{stack.LabelInstance: stack.Instance}).String()
+	list, err := c.Dynamic.Resource(mapping.Resource).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return nil, fmt.Errorf("listing the stack's claims: %w", kube.Explain(err))
+	}
+	out := make([]Object, 0, len(list.Items))
+	for i := range list.Items {
+		out = append(out, Object{Unstructured: &list.Items[i], Mapping: mapping})
+	}
+	return out, nil
+}
+
+func ptrTo[T any](v T) *T { return &v }

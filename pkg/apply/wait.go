@@ -1,0 +1,77 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
+)
+
+// pollInterval is how often Wait reads the objects it waits for.
+const pollInterval = time.Second
+
+// Wait blocks until kstatus calls every object Current (rollouts done, claims
+// bound), printing a line to progress whenever an object's state changes.
+// On timeout it names each object that is not ready and why.
+func Wait(ctx context.Context, c *kube.Clients, objs []Object, timeout time.Duration, progress io.Writer) error {
+	pending := map[string]Object{}
+	for _, o := range objs {
+		pending[o.Ref()] = o
+	}
+	last := map[string]string{}
+	err := wait.PollUntilContextTimeout(ctx, pollInterval, timeout, true, func(ctx context.Context) (bool, error) {
+		for ref, o := range pending {
+			res, err := readiness(ctx, c, o)
+			if err != nil {
+				return false, err
+			}
+			if res.Status == status.CurrentStatus {
+				delete(pending, ref)
+				fmt.Fprintf(progress, "ready    %s\n", ref)
+				continue
+			}
+			line := fmt.Sprintf("%s: %s", res.Status, res.Message)
+			if last[ref] != line {
+				last[ref] = line
+				fmt.Fprintf(progress, "waiting  %s: %s\n", ref, line)
+			}
+		}
+		return len(pending) == 0, nil
+	})
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() == nil && len(pending) > 0 {
+		return fmt.Errorf("timed out after %s waiting for %s; see `kubectl stack status`", timeout, describe(pending, last))
+	}
+	return kube.Explain(err)
+}
+
+func readiness(ctx context.Context, c *kube.Clients, o Object) (*status.Result, error) {
+	live, err := resourceClient(c, o).Get(ctx, o.GetName(), metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", o.Ref(), kube.Explain(err))
+	}
+	res, err := status.Compute(live)
+	if err != nil {
+		return nil, fmt.Errorf("computing the status of %s: %w", o.Ref(), err)
+	}
+	return res, nil
+}
+
+func describe(pending map[string]Object, last map[string]string) string {
+	var parts []string
+	for ref := range pending {
+		parts = append(parts, fmt.Sprintf("%s (%s)", ref, last[ref]))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,57 @@
+// Package cmd wires the plugin's verbs to cobra. Each verb follows kubectl's
+// Options pattern (Complete, Validate, Run) and keeps its logic in a pkg/
+// domain package that knows nothing of cobra.
+package cmd
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/util/templates"
+)
+
+var rootExample = templates.Examples(`
+	# Deploy the stack (the dev overlay built into the plugin), wait until it is ready
+	kubectl stack apply
+
+	# Deploy an overlay from a checkout
+	kubectl stack apply -k overlays/prod
+
+	# Show what an apply would change; exits 1 when anything would
+	kubectl stack diff -k overlays/prod
+
+	# Remove the stack but keep the database's data
+	kubectl stack delete`)
+
+// NewCmdStack returns the root command, with kubectl's standard connection
+// flags (--kubeconfig, --context, -n, ...) on every verb.
+func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "kubectl-stack",
+		Short: "Deploy and operate the MySQL + nginx + watcher stack",
+		Long: templates.LongDesc(`
+			kubectl stack deploys a three-tier stack (MySQL StatefulSet, 3-replica nginx
+			web tier on NodePort 30080, pod-lifecycle watcher DaemonSet, NetworkPolicies)
+			from Kustomize overlays, and operates it.`),
+		Example:       rootExample,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Annotations: map[string]string{
+			// Shown in help and completion as kubectl shows plugins.
+			cobra.CommandDisplayNameAnnotation: "kubectl stack",
+		},
+	}
+	addLogFlags(cmd)
+	flags := genericclioptions.NewConfigFlags(true).WithDeprecatedPasswordFlag()
+	flags.AddFlags(cmd.PersistentFlags())
+	f := cmdutil.NewFactory(cmdutil.NewMatchVersionFlags(flags))
+
+	cmd.AddCommand(
+		NewCmdApply(f, streams),
+		NewCmdDiff(f, streams),
+		NewCmdDelete(f, streams),
+		NewCmdVersion(streams),
+	)
+	return cmd
+}

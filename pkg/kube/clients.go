@@ -1,0 +1,51 @@
+// Package kube builds the API clients every verb shares from kubectl's own
+// factory, and turns API errors into one-line messages that name the fix.
+package kube
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/cli-runtime/pkg/resource"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+)
+
+// Clients are the API clients of one invocation.
+type Clients struct {
+	Dynamic    dynamic.Interface
+	Typed      kubernetes.Interface
+	Mapper     meta.RESTMapper
+	ClientFunc func(*meta.RESTMapping) (resource.RESTClient, error)
+	// Host is the API server's address, for error messages.
+	Host string
+}
+
+// NewClients builds the clients from kubectl's factory, which honours
+// --kubeconfig, --context, --server and the other standard flags.
+func NewClients(f cmdutil.Factory) (*Clients, error) {
+	cfg, err := f.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("reading kubeconfig: %s (check --kubeconfig and --context)", OneLine(err))
+	}
+	dyn, err := f.DynamicClient()
+	if err != nil {
+		return nil, Explain(err)
+	}
+	typed, err := f.KubernetesClientSet()
+	if err != nil {
+		return nil, Explain(err)
+	}
+	mapper, err := f.ToRESTMapper()
+	if err != nil {
+		return nil, Explain(err)
+	}
+	return &Clients{
+		Dynamic:    dyn,
+		Typed:      typed,
+		Mapper:     mapper,
+		ClientFunc: f.UnstructuredClientForMapping,
+		Host:       cfg.Host,
+	}, nil
+}

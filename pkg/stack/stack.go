@@ -1,0 +1,80 @@
+// Package stack is the one place in Go that knows the stack's names, labels
+// and ports. The manifests under base/ and overlays/ say the same; the tests
+// in this package keep the two in step.
+package stack
+
+// Namespace is where every namespaced object of the stack lives.
+const Namespace = "k8s-assignment"
+
+// Instance is the app.kubernetes.io/instance value every object carries.
+const Instance = "kubectl-stack"
+
+// DefaultOverlay is what the plugin applies when no -k is given.
+const DefaultOverlay = "overlays/dev"
+
+// ApplySetParent names the Secret that records the stack's ApplySet (KEP-3659).
+const ApplySetParent = "kubectl-stack"
+
+// FieldManager is the server-side apply field manager of every applied object.
+const FieldManager = "kubectl-stack"
+
+// Recommended label keys.
+const (
+	LabelName      = "app.kubernetes.io/name"
+	LabelInstance  = "app.kubernetes.io/instance"
+	LabelComponent = "app.kubernetes.io/component"
+	LabelPartOf    = "app.kubernetes.io/part-of"
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+)
+
+// DatabaseNodeLabel marks the node the database prefers (dev) or needs (prod).
+const DatabaseNodeLabel = "kubectl-stack.io/database"
+
+// Component describes one tier of the stack.
+type Component struct {
+	// Name is the app.kubernetes.io/name label and the workload's name.
+	Name string
+	// Kind is the workload's kind.
+	Kind string
+	// Component is the app.kubernetes.io/component label.
+	Component string
+}
+
+// The stack's three tiers.
+var (
+	Web      = Component{Name: "web", Kind: "Deployment", Component: "web"}
+	Database = Component{Name: "mysql", Kind: "StatefulSet", Component: "database"}
+	Watcher  = Component{Name: "watcher", Kind: "DaemonSet", Component: "watcher"}
+)
+
+// Components lists the tiers in the order status shows them.
+var Components = []Component{Web, Database, Watcher}
+
+// Selector returns the labels that select the component's pods.
+func (c Component) Selector() map[string]string {
+	return map[string]string{LabelName: c.Name, LabelInstance: Instance}
+}
+
+// Web tier facts.
+const (
+	WebReplicas      = 3
+	WebContainerPort = 8080
+	WebServicePort   = 80
+	WebNodePort      = 30080
+	// ServingHostPath answers the serving-host and pod IP as JSON.
+	ServingHostPath = "/serving-host"
+)
+
+// Database facts.
+const (
+	MySQLPort          = 3306
+	MySQLService       = "mysql"
+	MySQLHeadless      = "mysql-headless"
+	MySQLSecret        = "mysql-credentials"
+	MySQLClaimTemplate = "data"
+	// MySQLPod is the StatefulSet's only pod.
+	MySQLPod = "mysql-0"
+)
+
+// MySQLClaim is the claim the StatefulSet creates for MySQLPod.
+const MySQLClaim = MySQLClaimTemplate + "-" + MySQLPod
