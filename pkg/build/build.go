@@ -106,11 +106,17 @@ func Build(src Source) ([]*unstructured.Unstructured, error) {
 	}
 	objects := make([]*unstructured.Unstructured, 0, resources.Size())
 	for _, r := range resources.Resources() {
-		m, err := r.Map()
+		// Through JSON, so numbers are int64/float64 as in objects read from
+		// the API server and apimachinery's deep copies accept them.
+		data, err := r.MarshalJSON()
 		if err != nil {
 			return nil, fmt.Errorf("building overlay %s: %s: %w", src.Name, r.CurId(), err)
 		}
-		objects = append(objects, &unstructured.Unstructured{Object: m})
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(data); err != nil {
+			return nil, fmt.Errorf("building overlay %s: %s: %w", src.Name, r.CurId(), err)
+		}
+		objects = append(objects, u)
 	}
 	return objects, nil
 }

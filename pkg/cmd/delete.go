@@ -76,4 +76,3 @@ func (o *DeleteOptions) Run(cmd *cobra.Command) error {
 	}
 	return o.print(o.Out, sum, sum.PrintDeleted)
 }
-

@@ -1,0 +1,214 @@
+package stack_test
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	psaapi "k8s.io/pod-security-admission/api"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/build"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+// rendered is one overlay's objects, indexed for the checks below.
+type rendered struct {
+	name string
+	objs []*unstructured.Unstructured
+}
+
+func render(t *testing.T, overlay string) rendered {
+	t.Helper()
+	src, err := build.Resolve(filepath.Join("..", "..", overlay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := build.Build(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rendered{name: overlay, objs: objs}
+}
+
+func bothOverlays(t *testing.T) []rendered {
+	return []rendered{render(t, "overlays/dev"), render(t, "overlays/prod")}
+}
+
+// get decodes the one object of kind and name into out; it fails the test
+// when there is none.
+func (r rendered) get(t *testing.T, kind, name string, out any) {
+	t.Helper()
+	for _, u := range r.objs {
+		if u.GetKind() == kind && u.GetName() == name {
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, out, true); err != nil {
+				t.Fatalf("%s: %s %s: %v", r.name, kind, name, err)
+			}
+			return
+		}
+	}
+	t.Fatalf("%s: no %s %s", r.name, kind, name)
+}
+
+func (r rendered) all(kind string) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, u := range r.objs {
+		if u.GetKind() == kind {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func (r rendered) policies(t *testing.T) []networkingv1.NetworkPolicy {
+	var out []networkingv1.NetworkPolicy
+	for _, u := range r.all("NetworkPolicy") {
+		var np networkingv1.NetworkPolicy
+		r.get(t, "NetworkPolicy", u.GetName(), &np)
+		out = append(out, np)
+	}
+	return out
+}
+
+func TestEveryObjectCarriesTheRecommendedLabelsAndNamespace(t *testing.T) {
+	for _, r := range bothOverlays(t) {
+		for _, u := range r.objs {
+			l := u.GetLabels()
+			for _, key := range []string{stack.LabelPartOf, stack.LabelManagedBy, stack.LabelInstance} {
+				if l[key] == "" {
+					t.Errorf("%s: %s %s has no %s label", r.name, u.GetKind(), u.GetName(), key)
+				}
+			}
+			clusterScoped := slices.Contains([]string{"Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume"}, u.GetKind())
+			if !clusterScoped && u.GetNamespace() != stack.Namespace {
+				t.Errorf("%s: %s %s is in namespace %q, want %q", r.name, u.GetKind(), u.GetName(), u.GetNamespace(), stack.Namespace)
+			}
+		}
+		var ns corev1.Namespace
+		r.get(t, "Namespace", stack.Namespace, &ns)
+		if ns.Labels[psaapi.EnforceLevelLabel] != string(psaapi.LevelRestricted) {
+			t.Errorf("%s: namespace does not enforce Pod Security restricted: %v", r.name, ns.Labels)
+		}
+	}
+}
+
+func TestWebTierMatchesPkgStack(t *testing.T) {
+	for _, r := range bothOverlays(t) {
+		var web appsv1.Deployment
+		r.get(t, stack.Web.Kind, stack.Web.Name, &web)
+		if *web.Spec.Replicas != stack.WebReplicas {
+			t.Errorf("%s: web replicas = %d, want %d", r.name, *web.Spec.Replicas, stack.WebReplicas)
+		}
+		checkSelector(t, r.name, web.Spec.Selector, web.Spec.Template.Labels, stack.Web)
+		nginx := web.Spec.Template.Spec.Containers[0]
+		if nginx.Ports[0].ContainerPort != stack.WebContainerPort || nginx.Ports[0].Name != "http" {
+			t.Errorf("%s: nginx port = %+v, want http/%d", r.name, nginx.Ports[0], stack.WebContainerPort)
+		}
+		if len(web.Spec.Template.Spec.InitContainers) != 1 {
+			t.Errorf("%s: web needs the init container that writes serving-host", r.name)
+		}
+
+		var svc corev1.Service
+		r.get(t, "Service", stack.Web.Name, &svc)
+		p := svc.Spec.Ports[0]
+		if svc.Spec.Type != corev1.ServiceTypeNodePort || p.NodePort != stack.WebNodePort || p.Port != stack.WebServicePort ||
+			p.TargetPort != intstr.FromString("http") {
+			t.Errorf("%s: web Service = %s %+v, want NodePort %d -> http", r.name, svc.Spec.Type, p, stack.WebNodePort)
+		}
+		if !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(web.Spec.Template.Labels)) {
+			t.Errorf("%s: web Service does not select the web pods", r.name)
+		}
+	}
+}
+
+func TestDatabaseMatchesPkgStack(t *testing.T) {
+	for _, r := range bothOverlays(t) {
+		var db appsv1.StatefulSet
+		r.get(t, stack.Database.Kind, stack.Database.Name, &db)
+		if *db.Spec.Replicas != 1 || db.Spec.ServiceName != stack.MySQLHeadless {
+			t.Errorf("%s: mysql replicas=%d serviceName=%s", r.name, *db.Spec.Replicas, db.Spec.ServiceName)
+		}
+		checkSelector(t, r.name, db.Spec.Selector, db.Spec.Template.Labels, stack.Database)
+		if got := db.Spec.VolumeClaimTemplates[0].Name; got != stack.MySQLClaimTemplate {
+			t.Errorf("%s: claim template %q, want %q", r.name, got, stack.MySQLClaimTemplate)
+		}
+		if db.Spec.Template.Spec.Containers[0].Image == "" || !strings.HasPrefix(db.Spec.Template.Spec.Containers[0].Image, "mysql:8.4") {
+			t.Errorf("%s: mysql image %q, want mysql:8.4", r.name, db.Spec.Template.Spec.Containers[0].Image)
+		}
+		for _, env := range db.Spec.Template.Spec.Containers[0].Env {
+			if ref := env.ValueFrom.SecretKeyRef; ref == nil || !strings.HasPrefix(ref.Name, stack.MySQLSecret) {
+				t.Errorf("%s: %s does not come from Secret %s", r.name, env.Name, stack.MySQLSecret)
+			}
+		}
+		for _, name := range []string{stack.MySQLService, stack.MySQLHeadless} {
+			var svc corev1.Service
+			r.get(t, "Service", name, &svc)
+			if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != stack.MySQLPort {
+				t.Errorf("%s: Service %s ports %+v, want %d only", r.name, name, svc.Spec.Ports, stack.MySQLPort)
+			}
+			if !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(db.Spec.Template.Labels)) {
+				t.Errorf("%s: Service %s does not select the mysql pod", r.name, name)
+			}
+		}
+	}
+}
+
+func TestWatcherMatchesPkgStackAndReadsPodsOnly(t *testing.T) {
+	for _, r := range bothOverlays(t) {
+		var ds appsv1.DaemonSet
+		r.get(t, stack.Watcher.Kind, stack.Watcher.Name, &ds)
+		checkSelector(t, r.name, ds.Spec.Selector, ds.Spec.Template.Labels, stack.Watcher)
+		tol := ds.Spec.Template.Spec.Tolerations
+		if len(tol) != 1 || tol[0].Operator != corev1.TolerationOpExists || tol[0].Key != "" {
+			t.Errorf("%s: watcher tolerations %+v do not cover every node", r.name, tol)
+		}
+		var role rbacv1.ClusterRole
+		r.get(t, "ClusterRole", "kubectl-stack-watcher", &role)
+		want := []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}}}
+		if !equalRules(role.Rules, want) {
+			t.Errorf("%s: watcher rules %+v, want get/list/watch on pods only", r.name, role.Rules)
+		}
+	}
+}
+
+func equalRules(a, b []rbacv1.PolicyRule) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !slices.Equal(a[i].APIGroups, b[i].APIGroups) || !slices.Equal(a[i].Resources, b[i].Resources) ||
+			!slices.Equal(a[i].Verbs, b[i].Verbs) || len(a[i].ResourceNames) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func checkSelector(t *testing.T, overlay string, sel *metav1.LabelSelector, podLabels map[string]string, c stack.Component) {
+	t.Helper()
+	if !labels.Equals(sel.MatchLabels, c.Selector()) {
+		t.Errorf("%s: %s selector %v, want %v", overlay, c.Name, sel.MatchLabels, c.Selector())
+	}
+	if podLabels[stack.LabelComponent] != c.Component {
+		t.Errorf("%s: %s pods have component %q, want %q", overlay, c.Name, podLabels[stack.LabelComponent], c.Component)
+	}
+}
+
+func labelsSet(m map[string]string) labels.Set { return labels.Set(m) }
+
+func unstructuredNested(obj map[string]any, fields ...string) (map[string]any, bool, error) {
+	return unstructured.NestedMap(obj, fields...)
+}
+
+func fromMap(m map[string]any, out any) error {
+	return runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(m, out, true)
+}

@@ -1,0 +1,165 @@
+package stack_test
+
+import (
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	psaapi "k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+// pod is what the policy checks need of a pod: its labels and ports.
+type pod struct {
+	labels map[string]string
+	ports  []corev1.ContainerPort
+}
+
+// admits is a deliberately small reading of NetworkPolicy ingress for pods
+// of one namespace (pkg/netcheck has the full semantics): is traffic from
+// src to port/TCP of dst allowed by the policies that select dst?
+func admits(t *testing.T, pols []networkingv1.NetworkPolicy, src, dst pod, port int32) bool {
+	t.Helper()
+	selected := false
+	for _, np := range pols {
+		if !matches(t, &np.Spec.PodSelector, dst.labels) || !hasIngress(np) {
+			continue
+		}
+		selected = true
+		for _, rule := range np.Spec.Ingress {
+			if peerAllowed(t, rule.From, src) && portAllowed(rule.Ports, dst, port) {
+				return true
+			}
+		}
+	}
+	return !selected
+}
+
+func hasIngress(np networkingv1.NetworkPolicy) bool {
+	for _, pt := range np.Spec.PolicyTypes {
+		if pt == networkingv1.PolicyTypeIngress {
+			return true
+		}
+	}
+	return len(np.Spec.PolicyTypes) == 0
+}
+
+func peerAllowed(t *testing.T, peers []networkingv1.NetworkPolicyPeer, src pod) bool {
+	if len(peers) == 0 {
+		return true
+	}
+	for _, p := range peers {
+		if p.NamespaceSelector == nil && p.IPBlock == nil && p.PodSelector != nil && matches(t, p.PodSelector, src.labels) {
+			return true
+		}
+	}
+	return false
+}
+
+func portAllowed(ports []networkingv1.NetworkPolicyPort, dst pod, port int32) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	for _, p := range ports {
+		if p.Protocol != nil && *p.Protocol != corev1.ProtocolTCP {
+			continue
+		}
+		if p.Port == nil || p.Port.IntVal == port {
+			return true
+		}
+		for _, cp := range dst.ports {
+			if p.Port.StrVal != "" && cp.Name == p.Port.StrVal && cp.ContainerPort == port {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func matches(t *testing.T, sel *metav1.LabelSelector, l map[string]string) bool {
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Matches(labelsSet(l))
+}
+
+func TestNetworkPoliciesLetOnlyWebReachMySQLOn3306(t *testing.T) {
+	for _, r := range bothOverlays(t) {
+		pols := r.policies(t)
+		var web appsv1.Deployment
+		var db appsv1.StatefulSet
+		var watcher appsv1.DaemonSet
+		r.get(t, "Deployment", stack.Web.Name, &web)
+		r.get(t, "StatefulSet", stack.Database.Name, &db)
+		r.get(t, "DaemonSet", stack.Watcher.Name, &watcher)
+		webPod := pod{web.Spec.Template.Labels, web.Spec.Template.Spec.Containers[0].Ports}
+		dbPod := pod{db.Spec.Template.Labels, db.Spec.Template.Spec.Containers[0].Ports}
+		watcherPod := pod{watcher.Spec.Template.Labels, nil}
+		stranger := pod{labels: map[string]string{"app": "stranger"}}
+
+		cases := []struct {
+			what     string
+			src, dst pod
+			port     int32
+			want     bool
+		}{
+			{"web -> mysql:3306", webPod, dbPod, stack.MySQLPort, true},
+			{"web -> mysql:3307", webPod, dbPod, 3307, false},
+			{"web -> mysql:22", webPod, dbPod, 22, false},
+			{"watcher -> mysql:3306", watcherPod, dbPod, stack.MySQLPort, false},
+			{"other pod -> mysql:3306", stranger, dbPod, stack.MySQLPort, false},
+			{"anyone -> web:8080", stranger, webPod, stack.WebContainerPort, true},
+			{"anyone -> web:9090", stranger, webPod, 9090, false},
+			{"anyone -> watcher:9090", stranger, watcherPod, 9090, false},
+		}
+		for _, c := range cases {
+			if got := admits(t, pols, c.src, c.dst, c.port); got != c.want {
+				t.Errorf("%s: %s allowed=%v, want %v", r.name, c.what, got, c.want)
+			}
+		}
+		if !hasDefaultDeny(pols) {
+			t.Errorf("%s: no default-deny ingress policy", r.name)
+		}
+	}
+}
+
+func hasDefaultDeny(pols []networkingv1.NetworkPolicy) bool {
+	for _, np := range pols {
+		if len(np.Spec.PodSelector.MatchLabels) == 0 && len(np.Spec.PodSelector.MatchExpressions) == 0 &&
+			hasIngress(np) && len(np.Spec.Ingress) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Every pod template passes Pod Security "restricted" as the API server's
+// own admission code judges it.
+func TestPodTemplatesPassPodSecurityRestricted(t *testing.T) {
+	evaluator, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	level := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
+	for _, r := range bothOverlays(t) {
+		templates := map[string]*corev1.PodTemplateSpec{}
+		var web appsv1.Deployment
+		var db appsv1.StatefulSet
+		var watcher appsv1.DaemonSet
+		r.get(t, "Deployment", stack.Web.Name, &web)
+		r.get(t, "StatefulSet", stack.Database.Name, &db)
+		r.get(t, "DaemonSet", stack.Watcher.Name, &watcher)
+		templates["web"], templates["mysql"], templates["watcher"] = &web.Spec.Template, &db.Spec.Template, &watcher.Spec.Template
+		for name, tpl := range templates {
+			res := policy.AggregateCheckResults(evaluator.EvaluatePod(level, &tpl.ObjectMeta, &tpl.Spec))
+			if !res.Allowed {
+				t.Errorf("%s: %s violates restricted: %s", r.name, name, res.ForbiddenDetail())
+			}
+		}
+	}
+}
