@@ -95,13 +95,56 @@ func repoPath(t *testing.T, rel string) string {
 }
 
 // overlay writes a temporary overlay on top of overlays/dev with the given
-// extra kustomization lines, and returns its folder.
-func overlay(t *testing.T, extra string) string {
+// patches (items of a kustomization's patches list), and returns its folder.
+func overlay(t *testing.T, patches ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	k := fmt.Sprintf("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - %s\n%s", repoPath(t, "overlays/dev"), extra)
+	// kustomize takes only relative paths to other kustomizations.
+	dev, err := filepath.Rel(dir, repoPath(t, "overlays/dev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := fmt.Sprintf("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - %s\npatches:\n%s", dev, strings.Join(patches, ""))
 	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(k), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+func mustSucceed(t *testing.T, r result) {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// expectActions checks the RESULT column of a summary table: how many rows
+// have each action, and no rows with others.
+func expectActions(t *testing.T, table string, want map[string]int) {
+	t.Helper()
+	got := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(table), "\n")[1:] {
+		fields := strings.Fields(line)
+		if len(fields) == 4 {
+			got[fields[3]]++
+		}
+	}
+	for action, n := range want {
+		if got[action] != n {
+			t.Errorf("%d rows %s, want %d\n%s", got[action], action, n, table)
+		}
+		delete(got, action)
+	}
+	for action, n := range got {
+		t.Errorf("%d unexpected rows %s\n%s", n, action, table)
+	}
+}
+
+// lastError returns the "error: ..." line of stderr and its newline.
+func lastError(stderr string) string {
+	i := strings.LastIndex(stderr, "error: ")
+	if i < 0 {
+		return ""
+	}
+	return stderr[i:]
 }

@@ -1,0 +1,86 @@
+package apply
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/meta/testrestmapper"
+	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/build"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+func mapOverlay(t *testing.T, overlay string) []Object {
+	t.Helper()
+	src, err := build.Resolve(filepath.Join("..", "..", overlay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := build.Build(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapped, err := Map(objs, testrestmapper.TestOnlyStaticRESTMapper(scheme.Scheme), stack.Namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mapped
+}
+
+// Each object comes after what it depends on: the namespace first, config
+// before the workloads that mount it, policies before the pods they guard.
+func TestMapOrdersByDependency(t *testing.T) {
+	for _, overlay := range []string{"overlays/dev", "overlays/prod"} {
+		objs := mapOverlay(t, overlay)
+		var kinds []string
+		for _, o := range objs {
+			kinds = append(kinds, o.GetKind())
+		}
+		if kinds[0] != "Namespace" {
+			t.Fatalf("%s: first object is %s, want Namespace", overlay, kinds[0])
+		}
+		before := [][2]string{
+			{"ClusterRole", "ServiceAccount"},
+			{"Secret", "StatefulSet"},
+			{"ConfigMap", "Deployment"},
+			{"Service", "StatefulSet"},
+			{"NetworkPolicy", "Deployment"},
+			{"NetworkPolicy", "StatefulSet"},
+			{"DaemonSet", "PodDisruptionBudget"},
+		}
+		for _, pair := range before {
+			first, second := lastIndex(kinds, pair[0]), slices.Index(kinds, pair[1])
+			if first >= 0 && second >= 0 && first > second {
+				t.Errorf("%s: a %s comes after a %s: %v", overlay, pair[0], pair[1], kinds)
+			}
+		}
+	}
+}
+
+func TestSetNamespaceIsTheStacksNamespace(t *testing.T) {
+	if got := setNamespace(mapOverlay(t, "overlays/dev"), "fallback"); got != stack.Namespace {
+		t.Fatalf("ApplySet parent namespace %q, want %q", got, stack.Namespace)
+	}
+}
+
+func TestCheckNamespaceRefusesAContradictingFlag(t *testing.T) {
+	objs := mapOverlay(t, "overlays/dev")
+	if err := CheckNamespace(objs, stack.Namespace); err != nil {
+		t.Fatal(err)
+	}
+	err := CheckNamespace(objs, "elsewhere")
+	if err == nil {
+		t.Fatal("-n elsewhere was accepted for an overlay in k8s-assignment")
+	}
+}
+
+func lastIndex(s []string, v string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == v {
+			return i
+		}
+	}
+	return -1
+}
