@@ -328,4 +328,3 @@ func equalMaps(a, b map[string]string) bool {
 	}
 	return true
 }
-
