@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the control-plane binaries the API-server tests need from the Go module
+# Builds the binaries the tests need (etcd, kube-apiserver, kubectl) from the Go module
 # proxy (no downloads of prebuilt binaries) into a versioned cache folder, so a
 # warm run rebuilds nothing. Prints the folder on stdout.
 set -euo pipefail
@@ -24,4 +24,5 @@ build() { # name package
 
 build etcd go.etcd.io/etcd/server/v3
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
+build kubectl k8s.io/kubernetes/cmd/kubectl
 echo "$bin"

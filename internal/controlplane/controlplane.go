@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -37,6 +38,16 @@ type ControlPlane struct {
 	dir    string
 	procs  []*proc
 	token  string
+	detach bool
+}
+
+// PIDs returns the processes' IDs, oldest first.
+func (cp *ControlPlane) PIDs() []int {
+	var pids []int
+	for _, p := range cp.procs {
+		pids = append(pids, p.cmd.Process.Pid)
+	}
+	return pids
 }
 
 // proc is a started process and a channel closed when it exits.
@@ -61,10 +72,20 @@ func BinDir() (string, error) {
 	return dir, nil
 }
 
+// Options tune Start.
+type Options struct {
+	// Detach starts the processes in their own session so they outlive the
+	// program that started them (hack/localcluster); PIDs says which they are.
+	Detach bool
+}
+
 // Start runs etcd and kube-apiserver with their state under dir and waits
 // until the API server is ready. Logs go to dir/*.log.
-func Start(ctx context.Context, binDir, dir string) (*ControlPlane, error) {
+func Start(ctx context.Context, binDir, dir string, opts ...Options) (*ControlPlane, error) {
 	cp := &ControlPlane{dir: dir}
+	for _, o := range opts {
+		cp.detach = cp.detach || o.Detach
+	}
 	if err := cp.start(ctx, binDir); err != nil {
 		cp.Stop()
 		return nil, err
@@ -122,6 +143,9 @@ func (cp *ControlPlane) run(binDir, name string, args ...string) error {
 	}
 	cmd := exec.Command(filepath.Join(binDir, name), args...)
 	cmd.Stdout, cmd.Stderr = log, log
+	if cp.detach {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", name, err)
 	}

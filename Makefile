@@ -1,0 +1,42 @@
+# kubectl-stack: build, test, lint, and the demo.
+SHELL := /usr/bin/env bash
+MODULE  := github.com/kubectl-stack/kubectl-stack
+VERSION ?= $(shell git describe --tags --match 'v*' 2>/dev/null || echo v0.0.0-dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X $(MODULE)/pkg/version.Version=$(VERSION) -X $(MODULE)/pkg/version.Commit=$(COMMIT)
+
+.PHONY: build install test unit lint demo demo-down binaries
+
+## build: the plugin into bin/kubectl-stack
+build:
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/kubectl-stack ./cmd/kubectl-stack
+
+## install: the plugin into $(go env GOPATH)/bin, where kubectl finds it on PATH
+install:
+	CGO_ENABLED=0 go install -trimpath -ldflags '$(LDFLAGS)' ./cmd/kubectl-stack
+
+## binaries: etcd, kube-apiserver and kubectl built from the Go module proxy (cached)
+binaries:
+	@hack/build-binaries.sh
+
+## test: unit tests and the tests against a real kube-apiserver
+test: lint
+	bin_dir=$$(hack/build-binaries.sh) && \
+	KUBECTL_STACK_BIN_DIR=$$bin_dir PATH=$$bin_dir:$$PATH go test -count=1 ./...
+
+## unit: only the tests that need no cluster
+unit:
+	go test -count=1 ./pkg/... ./internal/...
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+
+## demo: bring up a cluster, apply overlays/dev, show the stack
+demo:
+	hack/demo.sh
+
+## demo-down: stop the cluster demo started
+demo-down:
+	hack/demo.sh down
