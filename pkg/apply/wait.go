@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // pollInterval is how often Wait reads the objects it waits for.
@@ -28,7 +29,12 @@ func Wait(ctx context.Context, c *kube.Clients, objs []Object, timeout time.Dura
 	}
 	last := map[string]string{}
 	err := wait.PollUntilContextTimeout(ctx, pollInterval, timeout, true, func(ctx context.Context) (bool, error) {
-		for ref, o := range pending {
+		// In apply order, so the progress lines read top to bottom.
+		for _, o := range objs {
+			ref := o.Ref()
+			if _, ok := pending[ref]; !ok {
+				continue
+			}
 			res, err := readiness(ctx, c, o)
 			if err != nil {
 				return false, err
@@ -50,9 +56,20 @@ func Wait(ctx context.Context, c *kube.Clients, objs []Object, timeout time.Dura
 		return nil
 	}
 	if ctx.Err() == nil && len(pending) > 0 {
-		return fmt.Errorf("timed out after %s waiting for %s; see `kubectl stack status`", timeout, describe(pending, last))
+		return &NotReadyError{Timeout: timeout, Pending: describe(pending, last)}
 	}
 	return kube.Explain(err)
+}
+
+// NotReadyError says which applied objects did not become ready in time.
+type NotReadyError struct {
+	Timeout time.Duration
+	Pending string
+}
+
+func (e *NotReadyError) Error() string {
+	return fmt.Sprintf("timed out after %s waiting for %s; the pods and their events tell why (kubectl get pods,events -n %s)",
+		e.Timeout, e.Pending, stack.Namespace)
 }
 
 func readiness(ctx context.Context, c *kube.Clients, o Object) (*status.Result, error) {

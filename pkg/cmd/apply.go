@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -93,7 +94,15 @@ func (o *ApplyOptions) Run(cmd *cobra.Command) error {
 		Timeout:        o.Timeout,
 		Progress:       o.ErrOut,
 	})
-	if err != nil && len(sum.Results) > 0 {
+	var notReady *apply.NotReadyError
+	switch {
+	case errors.As(err, &notReady):
+		// Everything was applied; only the wait failed.
+		if perr := o.print(o.Out, sum, sum.Print); perr != nil {
+			return perr
+		}
+		return err
+	case err != nil && len(sum.Results) > 0:
 		fmt.Fprintf(o.ErrOut, "apply stopped after %d of %d objects:\n", len(sum.Results), len(objs))
 		_ = sum.Print(o.ErrOut)
 	}

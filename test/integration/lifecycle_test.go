@@ -49,7 +49,9 @@ func TestLifecycle(t *testing.T) {
 		name string
 		fn   func(*testing.T)
 	}{
+		{"diff before anything is applied shows every object", diffEmpty},
 		{"apply without -k creates the built-in dev overlay", applyCreates},
+		{"--wait reports progress and names what is not ready at the timeout", waitTimesOut},
 		{"apply again from the folder reports everything unchanged", applyUnchanged},
 		{"dry-run=server reports changes and persists none", dryRunChangesNothing},
 		{"diff exits 0 when in step and 1 when not", diffExitCodes},
@@ -106,6 +108,34 @@ func applyCreates(t *testing.T) {
 	for _, want := range []string{"deployment.apps/web", "statefulset.apps/mysql", "daemonset.apps/watcher"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("kubectl does not list %s as a member:\n%s", want, out)
+		}
+	}
+}
+
+func diffEmpty(t *testing.T) {
+	r := stackCmd(t, "diff")
+	if r.code != 1 {
+		t.Fatalf("diff against an empty cluster: exit %d, want 1; stderr %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"+  name: web", "+  name: mysql", "+    nodePort: 30080"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("diff output lacks %q", want)
+		}
+	}
+}
+
+// This API server runs no controllers, so no rollout ever finishes: apply
+// must say so when its timeout runs out, after reporting its progress.
+func waitTimesOut(t *testing.T) {
+	r := stackCmd(t, "apply", "--timeout=2s")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\nstderr:\n%s", r.code, r.stderr)
+	}
+	expectActions(t, r.stdout, map[string]int{"unchanged": devObjects})
+	for _, want := range []string{"waiting  Deployment k8s-assignment/web:", "ready    Service k8s-assignment/web",
+		"error: timed out after 2s waiting for ", "Deployment k8s-assignment/web (InProgress"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}
 }
