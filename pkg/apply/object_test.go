@@ -14,11 +14,7 @@ import (
 
 func mapOverlay(t *testing.T, overlay string) []Object {
 	t.Helper()
-	src, err := build.Resolve(filepath.Join("..", "..", overlay))
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := build.Build(src)
+	objs, err := build.Load(filepath.Join("..", "..", overlay))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,3 +124,12 @@ func Build(src Source) ([]*unstructured.Unstructured, error) {
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// Load resolves and builds the overlay a -k value names.
+func Load(dir string) ([]*unstructured.Unstructured, error) {
+	src, err := Resolve(dir)
+	if err != nil {
+		return nil, err
+	}
+	return Build(src)
+}

@@ -25,11 +25,7 @@ func (o *overlayFlags) addFlags(cmd *cobra.Command) {
 
 // load builds the overlay and maps its objects onto the cluster's API.
 func (o *overlayFlags) load(f cmdutil.Factory) (*kube.Clients, []apply.Object, error) {
-	src, err := build.Resolve(o.Kustomize)
-	if err != nil {
-		return nil, nil, err
-	}
-	objs, err := build.Build(src)
+	objs, err := build.Load(o.Kustomize)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -29,11 +29,7 @@ type rendered struct {
 
 func render(t *testing.T, overlay string) rendered {
 	t.Helper()
-	src, err := build.Resolve(filepath.Join("..", "..", overlay))
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := build.Build(src)
+	objs, err := build.Load(filepath.Join("..", "..", overlay))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +53,21 @@ func (r rendered) get(t *testing.T, kind, name string, out any) {
 		}
 	}
 	t.Fatalf("%s: no %s %s", r.name, kind, name)
+}
+
+// podTemplates returns the pod template of each tier, by component name.
+func (r rendered) podTemplates(t *testing.T) map[string]*corev1.PodTemplateSpec {
+	var web appsv1.Deployment
+	var db appsv1.StatefulSet
+	var watcher appsv1.DaemonSet
+	r.get(t, stack.Web.Kind, stack.Web.Name, &web)
+	r.get(t, stack.Database.Kind, stack.Database.Name, &db)
+	r.get(t, stack.Watcher.Kind, stack.Watcher.Name, &watcher)
+	return map[string]*corev1.PodTemplateSpec{
+		stack.Web.Name:      &web.Spec.Template,
+		stack.Database.Name: &db.Spec.Template,
+		stack.Watcher.Name:  &watcher.Spec.Template,
+	}
 }
 
 func (r rendered) all(kind string) []*unstructured.Unstructured {

@@ -3,7 +3,6 @@ package stack_test
 import (
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -91,15 +90,10 @@ func matches(t *testing.T, sel *metav1.LabelSelector, l map[string]string) bool 
 func TestNetworkPoliciesLetOnlyWebReachMySQLOn3306(t *testing.T) {
 	for _, r := range bothOverlays(t) {
 		pols := r.policies(t)
-		var web appsv1.Deployment
-		var db appsv1.StatefulSet
-		var watcher appsv1.DaemonSet
-		r.get(t, "Deployment", stack.Web.Name, &web)
-		r.get(t, "StatefulSet", stack.Database.Name, &db)
-		r.get(t, "DaemonSet", stack.Watcher.Name, &watcher)
-		webPod := pod{web.Spec.Template.Labels, web.Spec.Template.Spec.Containers[0].Ports}
-		dbPod := pod{db.Spec.Template.Labels, db.Spec.Template.Spec.Containers[0].Ports}
-		watcherPod := pod{watcher.Spec.Template.Labels, nil}
+		tpl := r.podTemplates(t)
+		webPod := pod{tpl[stack.Web.Name].Labels, tpl[stack.Web.Name].Spec.Containers[0].Ports}
+		dbPod := pod{tpl[stack.Database.Name].Labels, tpl[stack.Database.Name].Spec.Containers[0].Ports}
+		watcherPod := pod{tpl[stack.Watcher.Name].Labels, nil}
 		stranger := pod{labels: map[string]string{"app": "stranger"}}
 
 		cases := []struct {
@@ -147,15 +141,7 @@ func TestPodTemplatesPassPodSecurityRestricted(t *testing.T) {
 	}
 	level := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
 	for _, r := range bothOverlays(t) {
-		templates := map[string]*corev1.PodTemplateSpec{}
-		var web appsv1.Deployment
-		var db appsv1.StatefulSet
-		var watcher appsv1.DaemonSet
-		r.get(t, "Deployment", stack.Web.Name, &web)
-		r.get(t, "StatefulSet", stack.Database.Name, &db)
-		r.get(t, "DaemonSet", stack.Watcher.Name, &watcher)
-		templates["web"], templates["mysql"], templates["watcher"] = &web.Spec.Template, &db.Spec.Template, &watcher.Spec.Template
-		for name, tpl := range templates {
+		for name, tpl := range r.podTemplates(t) {
 			res := policy.AggregateCheckResults(evaluator.EvaluatePod(level, &tpl.ObjectMeta, &tpl.Spec))
 			if !res.Allowed {
 				t.Errorf("%s: %s violates restricted: %s", r.name, name, res.ForbiddenDetail())
