@@ -1,28 +1,61 @@
 #!/usr/bin/env bash
-# Builds the binaries the tests need (etcd, kube-apiserver, kubectl) from the Go module
-# proxy (no downloads of prebuilt binaries) into a versioned cache folder, so a
-# warm run rebuilds nothing. Prints the folder on stdout.
+# Builds the binaries hack/ and the tests run, from the Go module proxy (no
+# downloads of prebuilt binaries), into a versioned cache folder so a warm
+# run rebuilds nothing. Prints the folder on stdout.
+#
+#   hack/build-binaries.sh          etcd, kube-apiserver, kubectl (API-server tests)
+#   hack/build-binaries.sh node     also what a local node needs
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
 source "$here/versions.env"
 
 cache=${KUBECTL_STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-stack}
-bin="$cache/bin/k8s-$KUBERNETES_VERSION-etcd-$ETCD_VERSION"
+# The folder's name changes with any pinned version, so a bump rebuilds.
+bin="$cache/bin/$KUBERNETES_VERSION-$(sha256sum "$here/versions.env" | cut -c1-12)"
 mkdir -p "$bin"
 
 ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION"
 ldflags+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$KUBERNETES_MINOR"
 
-build() { # name package
+# build NAME PACKAGE: a command of hack/tools/go.mod (Kubernetes, etcd).
+build() {
   local name=$1 pkg=$2
   [ -x "$bin/$name" ] && return 0
-  echo "building $name from the Go module proxy (cold: a few minutes)" >&2
+  echo "building $name from the Go module proxy" >&2
   (cd "$here/tools" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$bin/$name.tmp" "$pkg")
   mv "$bin/$name.tmp" "$bin/$name"
+}
+
+# install NAME PACKAGE@VERSION: a command built by its own module's go.mod.
+install() {
+  local name=$1 pkg=$2
+  [ -x "$bin/$name" ] && return 0
+  echo "building $name from the Go module proxy" >&2
+  local tmp
+  tmp=$(mktemp -d)
+  GOBIN="$tmp" CGO_ENABLED=0 go install -trimpath -ldflags=-s "$pkg"
+  mkdir -p "$(dirname "$bin/$name")"
+  mv "$tmp/$(basename "${pkg%@*}")" "$bin/$name"
+  rmdir "$tmp"
 }
 
 build etcd go.etcd.io/etcd/server/v3
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 build kubectl k8s.io/kubernetes/cmd/kubectl
+
+if [ "${1:-}" = node ]; then
+  build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
+  build kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler
+  build kubelet k8s.io/kubernetes/cmd/kubelet
+  build kube-proxy k8s.io/kubernetes/cmd/kube-proxy
+  cni=github.com/containernetworking/plugins/plugins
+  for p in main/bridge ipam/host-local main/loopback meta/portmap; do
+    install "cni/$(basename $p)" "$cni/$p@$CNI_PLUGINS_VERSION"
+  done
+  install coredns "github.com/coredns/coredns@$COREDNS_VERSION"
+  install kube-router "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"
+  install kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  install kwokctl "sigs.k8s.io/kwok/cmd/kwokctl@$KWOK_VERSION"
+fi
 echo "$bin"

@@ -1,6 +1,7 @@
-// Package controlplane runs a real etcd and kube-apiserver on loopback for
-// tests, from the binaries hack/build-binaries.sh builds. It stops only the
-// processes it started, by PID.
+// Package controlplane runs a real etcd and kube-apiserver (and, for a real
+// node, kube-controller-manager and kube-scheduler) from the binaries
+// hack/build-binaries.sh builds. It stops only the processes it started, by
+// PID.
 package controlplane
 
 import (
@@ -15,77 +16,81 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
+	"strings"
 	"time"
+
+	"github.com/kubectl-stack/kubectl-stack/internal/pki"
 )
 
-// BinDirEnv names the folder holding etcd and kube-apiserver.
+// BinDirEnv names the folder holding the binaries.
 const BinDirEnv = "KUBECTL_STACK_BIN_DIR"
 
-// AdminUser is the user of the kubeconfig the control plane writes; it is in
-// system:masters. Tests impersonate others to check RBAC.
+// AdminUser is the user of the admin kubeconfig; it is in system:masters.
+// Tests impersonate others to check RBAC.
 const AdminUser = "stack-admin"
 
-// ControlPlane is a running etcd and kube-apiserver.
-type ControlPlane struct {
-	// Kubeconfig is the path of an admin kubeconfig for the API server.
-	Kubeconfig string
-	// Server is the API server's URL.
-	Server string
-	dir    string
-	procs  []*proc
-	token  string
-	detach bool
-}
-
-// PIDs returns the processes' IDs, oldest first.
-func (cp *ControlPlane) PIDs() []int {
-	var pids []int
-	for _, p := range cp.procs {
-		pids = append(pids, p.cmd.Process.Pid)
-	}
-	return pids
-}
-
-// proc is a started process and a channel closed when it exits.
-type proc struct {
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-// BinDir returns the binaries' folder from the environment, or an error that
-// says how to get them.
-func BinDir() (string, error) {
-	dir := os.Getenv(BinDirEnv)
-	if dir == "" {
-		return "", fmt.Errorf("%s is not set: run `make test`, or `export %s=$(hack/build-binaries.sh)`", BinDirEnv, BinDirEnv)
-	}
-	for _, b := range []string{"etcd", "kube-apiserver"} {
-		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
-			return "", fmt.Errorf("%s/%s is missing: run hack/build-binaries.sh", dir, b)
-		}
-	}
-	return dir, nil
-}
+// ServiceCIDR is the cluster's Service range; KubernetesServiceIP is the
+// first address in it, where pods reach the API server.
+const (
+	ServiceCIDR         = "10.96.0.0/16"
+	KubernetesServiceIP = "10.96.0.1"
+)
 
 // Options tune Start.
 type Options struct {
 	// Detach starts the processes in their own session so they outlive the
 	// program that started them (hack/localcluster); PIDs says which they are.
 	Detach bool
+	// NodeIP and NodeName, when set, make a control plane for a real node:
+	// the API server listens on and advertises NodeIP with a certificate
+	// pods can verify, authorizes the kubelet of NodeName, and
+	// kube-controller-manager and kube-scheduler run beside it.
+	NodeIP   string
+	NodeName string
 }
 
-// Start runs etcd and kube-apiserver with their state under dir and waits
-// until the API server is ready. Logs go to dir/*.log.
-func Start(ctx context.Context, binDir, dir string, opts ...Options) (*ControlPlane, error) {
-	cp := &ControlPlane{dir: dir}
-	for _, o := range opts {
-		cp.detach = cp.detach || o.Detach
+// ControlPlane is a running control plane.
+type ControlPlane struct {
+	// Kubeconfig is the path of an admin kubeconfig for the API server.
+	Kubeconfig string
+	// Server is the API server's URL.
+	Server string
+	// CAFile is the CA that signed the API server's certificate (full mode).
+	CAFile string
+	// ServiceAccountKey signs service account tokens.
+	ServiceAccountKey string
+	dir               string
+	procs             *Processes
+	opts              Options
+	tokens            map[string]string
+	ca                *pki.CA
+}
+
+// BinDir returns the binaries' folder from the environment, or an error that
+// says how to get them.
+func BinDir(names ...string) (string, error) {
+	dir := os.Getenv(BinDirEnv)
+	if dir == "" {
+		return "", fmt.Errorf("%s is not set: run `make test`, or `export %s=$(hack/build-binaries.sh)`", BinDirEnv, BinDirEnv)
 	}
+	for _, b := range append([]string{"etcd", "kube-apiserver"}, names...) {
+		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
+			return "", fmt.Errorf("%s/%s is missing: run hack/build-binaries.sh node", dir, b)
+		}
+	}
+	return dir, nil
+}
+
+// Start runs the control plane with its state under dir and waits until the
+// API server is ready. Logs go to dir/*.log.
+func Start(ctx context.Context, binDir, dir string, opts ...Options) (*ControlPlane, error) {
+	cp := &ControlPlane{dir: dir, tokens: map[string]string{}}
+	for _, o := range opts {
+		cp.opts = o
+	}
+	cp.procs = NewProcesses(dir, cp.opts.Detach)
 	if err := cp.start(ctx, binDir); err != nil {
 		cp.Stop()
 		return nil, err
@@ -93,138 +98,220 @@ func Start(ctx context.Context, binDir, dir string, opts ...Options) (*ControlPl
 	return cp, nil
 }
 
+func (cp *ControlPlane) full() bool { return cp.opts.NodeIP != "" }
+
 func (cp *ControlPlane) start(ctx context.Context, binDir string) error {
 	ports, err := freePorts(3)
 	if err != nil {
 		return err
 	}
 	etcdURL := "http://127.0.0.1:" + strconv.Itoa(ports[0])
-	if err := cp.run(binDir, "etcd",
+	peerURL := "http://127.0.0.1:" + strconv.Itoa(ports[1])
+	if err := cp.procs.Run(filepath.Join(binDir, "etcd"),
 		"--data-dir", filepath.Join(cp.dir, "etcd"),
 		"--listen-client-urls", etcdURL, "--advertise-client-urls", etcdURL,
-		"--listen-peer-urls", "http://127.0.0.1:"+strconv.Itoa(ports[1]),
-		"--initial-advertise-peer-urls", "http://127.0.0.1:"+strconv.Itoa(ports[1]),
-		"--initial-cluster", "default=http://127.0.0.1:"+strconv.Itoa(ports[1]),
+		"--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
+		"--initial-cluster", "default="+peerURL,
 		"--unsafe-no-fsync", "--log-level", "warn"); err != nil {
 		return err
 	}
-	files, err := cp.writeAuthFiles()
+	if err := cp.writeAuth(); err != nil {
+		return err
+	}
+	address := "127.0.0.1"
+	if cp.full() {
+		address = cp.opts.NodeIP
+	}
+	cp.Server = "https://" + net.JoinHostPort(address, strconv.Itoa(ports[2]))
+	args, err := cp.apiserverArgs(etcdURL, address, ports[2])
 	if err != nil {
 		return err
 	}
-	cp.Server = "https://127.0.0.1:" + strconv.Itoa(ports[2])
-	if err := cp.run(binDir, "kube-apiserver",
-		"--etcd-servers", etcdURL,
-		"--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
-		"--secure-port", strconv.Itoa(ports[2]),
-		"--cert-dir", filepath.Join(cp.dir, "certs"),
-		"--token-auth-file", files.tokens,
-		"--authorization-mode", "RBAC",
-		"--service-account-issuer", "https://kubernetes.default.svc",
-		"--service-account-key-file", files.saKey,
-		"--service-account-signing-key-file", files.saKey,
-		"--service-cluster-ip-range", "10.96.0.0/16",
-		// The kubernetes Service cannot point at a loopback address; no pod
-		// here needs it.
-		"--endpoint-reconciler-type", "none",
-		"--disable-admission-plugins", "ServiceAccount"); err != nil {
+	if err := cp.procs.Run(filepath.Join(binDir, "kube-apiserver"), args...); err != nil {
 		return err
 	}
-	if err := cp.writeKubeconfig(); err != nil {
+	if cp.Kubeconfig, err = cp.WriteKubeconfig("admin", AdminUser); err != nil {
 		return err
 	}
-	return cp.waitReady(ctx)
-}
-
-func (cp *ControlPlane) run(binDir, name string, args ...string) error {
-	log, err := os.Create(filepath.Join(cp.dir, name+".log"))
-	if err != nil {
+	if err := cp.waitReady(ctx); err != nil {
 		return err
 	}
-	cmd := exec.Command(filepath.Join(binDir, name), args...)
-	cmd.Stdout, cmd.Stderr = log, log
-	if cp.detach {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if cp.full() {
+		return cp.startControllers(binDir)
 	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", name, err)
-	}
-	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		log.Close()
-		close(p.done)
-	}()
-	cp.procs = append(cp.procs, p)
 	return nil
 }
 
-type authFiles struct{ tokens, saKey string }
-
-func (cp *ControlPlane) writeAuthFiles() (authFiles, error) {
-	buf := make([]byte, 16)
-	if _, err := rand.Read(buf); err != nil {
-		return authFiles{}, err
+func (cp *ControlPlane) apiserverArgs(etcdURL, address string, port int) ([]string, error) {
+	args := []string{
+		"--etcd-servers", etcdURL,
+		"--bind-address", address, "--advertise-address", address,
+		"--secure-port", strconv.Itoa(port),
+		"--token-auth-file", filepath.Join(cp.dir, "tokens.csv"),
+		"--service-account-issuer", "https://kubernetes.default.svc",
+		"--service-account-key-file", cp.ServiceAccountKey,
+		"--service-account-signing-key-file", cp.ServiceAccountKey,
+		"--service-cluster-ip-range", ServiceCIDR,
 	}
-	cp.token = hex.EncodeToString(buf)
-	f := authFiles{tokens: filepath.Join(cp.dir, "tokens.csv"), saKey: filepath.Join(cp.dir, "sa.key")}
-	line := fmt.Sprintf("%s,%s,%s,\"system:masters\"\n", cp.token, AdminUser, AdminUser)
-	if err := os.WriteFile(f.tokens, []byte(line), 0o600); err != nil {
-		return authFiles{}, err
+	if !cp.full() {
+		return append(args,
+			"--cert-dir", filepath.Join(cp.dir, "certs"),
+			"--authorization-mode", "RBAC",
+			// The kubernetes Service cannot point at a loopback address; no
+			// pod runs here to need it.
+			"--endpoint-reconciler-type", "none",
+			"--disable-admission-plugins", "ServiceAccount"), nil
+	}
+	serving, kubeletClient, err := cp.issueCerts(address)
+	if err != nil {
+		return nil, err
+	}
+	return append(args,
+		"--tls-cert-file", serving[0], "--tls-private-key-file", serving[1],
+		"--client-ca-file", cp.CAFile,
+		"--kubelet-client-certificate", kubeletClient[0], "--kubelet-client-key", kubeletClient[1],
+		// The node's name is not in any DNS here; its address is.
+		"--kubelet-preferred-address-types", "InternalIP",
+		"--authorization-mode", "Node,RBAC",
+		"--allow-privileged=false"), nil
+}
+
+func (cp *ControlPlane) issueCerts(address string) (serving, kubeletClient [2]string, err error) {
+	certDir := filepath.Join(cp.dir, "pki")
+	if err := os.MkdirAll(certDir, 0o700); err != nil {
+		return serving, kubeletClient, err
+	}
+	if cp.ca, err = pki.NewCA(certDir); err != nil {
+		return serving, kubeletClient, err
+	}
+	cp.CAFile = cp.ca.CertFile
+	serving[0], serving[1], err = cp.ca.Issue(pki.Request{
+		Name: "apiserver", CommonName: "kube-apiserver", Server: true,
+		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
+		IPs:      []net.IP{net.ParseIP(address), net.ParseIP("127.0.0.1"), net.ParseIP(KubernetesServiceIP)},
+	})
+	if err != nil {
+		return serving, kubeletClient, err
+	}
+	kubeletClient[0], kubeletClient[1], err = cp.ca.Issue(pki.Request{
+		Name: "apiserver-kubelet-client", CommonName: "kube-apiserver-kubelet-client", Organization: []string{"system:masters"},
+	})
+	return serving, kubeletClient, err
+}
+
+// IssueServing signs a serving certificate for a node component.
+func (cp *ControlPlane) IssueServing(name string, ips ...net.IP) (cert, key string, err error) {
+	return cp.ca.Issue(pki.Request{Name: name, CommonName: name, Server: true, IPs: ips})
+}
+
+func (cp *ControlPlane) startControllers(binDir string) error {
+	cm, err := cp.WriteKubeconfig("controller-manager", "system:kube-controller-manager")
+	if err != nil {
+		return err
+	}
+	sched, err := cp.WriteKubeconfig("scheduler", "system:kube-scheduler")
+	if err != nil {
+		return err
+	}
+	if err := cp.procs.Run(filepath.Join(binDir, "kube-controller-manager"),
+		"--kubeconfig", cm, "--authentication-kubeconfig", cm, "--authorization-kubeconfig", cm,
+		"--service-account-private-key-file", cp.ServiceAccountKey,
+		"--root-ca-file", cp.CAFile,
+		"--use-service-account-credentials",
+		"--service-cluster-ip-range", ServiceCIDR,
+		"--leader-elect=false", "--bind-address", "127.0.0.1", "--secure-port", "0"); err != nil {
+		return err
+	}
+	return cp.procs.Run(filepath.Join(binDir, "kube-scheduler"),
+		"--kubeconfig", sched, "--authentication-kubeconfig", sched, "--authorization-kubeconfig", sched,
+		"--leader-elect=false", "--bind-address", "127.0.0.1", "--secure-port", "0")
+}
+
+// users of the token file: name -> groups.
+func (cp *ControlPlane) users() map[string]string {
+	users := map[string]string{AdminUser: "system:masters"}
+	if cp.full() {
+		users["system:kube-controller-manager"] = ""
+		users["system:kube-scheduler"] = ""
+		users["system:kube-proxy"] = ""
+		users["system:node:"+cp.opts.NodeName] = "system:nodes"
+		// The NetworkPolicy agent of the test node reads pods, namespaces,
+		// policies and nodes; as test infrastructure it runs as an admin.
+		users["kube-router"] = "system:masters"
+	}
+	return users
+}
+
+func (cp *ControlPlane) writeAuth() error {
+	var lines []string
+	for user, groups := range cp.users() {
+		buf := make([]byte, 16)
+		if _, err := rand.Read(buf); err != nil {
+			return err
+		}
+		cp.tokens[user] = hex.EncodeToString(buf)
+		lines = append(lines, fmt.Sprintf("%s,%s,%s,%q", cp.tokens[user], user, user, groups))
+	}
+	if err := os.WriteFile(filepath.Join(cp.dir, "tokens.csv"), []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		return err
 	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return authFiles{}, err
+		return err
 	}
+	cp.ServiceAccountKey = filepath.Join(cp.dir, "sa.key")
 	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	return f, os.WriteFile(f.saKey, pemKey, 0o600)
+	return os.WriteFile(cp.ServiceAccountKey, pemKey, 0o600)
 }
 
-// writeKubeconfig skips TLS verification: the API server made its own
-// self-signed certificate for 127.0.0.1 in this run's folder.
-func (cp *ControlPlane) writeKubeconfig() error {
-	cp.Kubeconfig = filepath.Join(cp.dir, "kubeconfig")
+// WriteKubeconfig writes a kubeconfig for one of the token file's users. In
+// the API-server-only mode the server's certificate is self-signed by the
+// API server itself, so the kubeconfig skips its verification.
+func (cp *ControlPlane) WriteKubeconfig(file, user string) (string, error) {
+	trust := "insecure-skip-tls-verify: true"
+	if cp.full() {
+		trust = "certificate-authority: " + cp.CAFile
+	}
+	path := filepath.Join(cp.dir, "kubeconfig")
+	if file != "admin" {
+		path += "-" + file
+	}
 	cfg := fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
-- name: test
+- name: local
   cluster:
     server: %s
-    insecure-skip-tls-verify: true
+    %s
 users:
-- name: %s
+- name: %q
   user:
     token: %s
 contexts:
-- name: test
-  context: {cluster: test, user: %s}
-current-context: test
-`, cp.Server, AdminUser, cp.token, AdminUser)
-	return os.WriteFile(cp.Kubeconfig, []byte(cfg), 0o600)
+- name: local
+  context: {cluster: local, user: %q}
+current-context: local
+`, cp.Server, trust, user, cp.tokens[user], user)
+	return path, os.WriteFile(path, []byte(cfg), 0o600)
 }
 
 func (cp *ControlPlane) waitReady(ctx context.Context) error {
 	client := &http.Client{
 		Timeout:   2 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, //nolint:gosec // loopback, self-signed
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, //nolint:gosec // readiness poll of our own server
 	}
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, cp.Server+"/readyz", nil)
-		req.Header.Set("Authorization", "Bearer "+cp.token)
-		resp, err := client.Do(req)
-		if err == nil {
+		req.Header.Set("Authorization", "Bearer "+cp.tokens[AdminUser])
+		if resp, err := client.Do(req); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
 		}
-		for _, p := range cp.procs {
-			select {
-			case <-p.done:
-				return fmt.Errorf("%s exited early: %s", p.name, cp.Log(p.name, 600))
-			default:
-			}
+		if err := cp.procs.Exited(); err != nil {
+			return err
 		}
 		select {
 		case <-ctx.Done():
@@ -232,30 +319,21 @@ func (cp *ControlPlane) waitReady(ctx context.Context) error {
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("kube-apiserver not ready after 90s; see %s/kube-apiserver.log", cp.dir)
+	return fmt.Errorf("kube-apiserver not ready after 90s: %s", cp.Log("kube-apiserver", 600))
 }
+
+// Processes returns the control plane's processes, for callers that start
+// more (a node) and want one record of everything to stop.
+func (cp *ControlPlane) Processes() *Processes { return cp.procs }
+
+// PIDs returns the processes' IDs, oldest first.
+func (cp *ControlPlane) PIDs() []int { return cp.procs.PIDs() }
 
 // Stop kills the processes Start started, newest first, and waits for them.
-func (cp *ControlPlane) Stop() {
-	for i := len(cp.procs) - 1; i >= 0; i-- {
-		p := cp.procs[i]
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-	cp.procs = nil
-}
+func (cp *ControlPlane) Stop() { cp.procs.Stop() }
 
 // Log returns the tail of a component's log, for failure reports.
-func (cp *ControlPlane) Log(name string, maxBytes int) string {
-	data, err := os.ReadFile(filepath.Join(cp.dir, name+".log"))
-	if err != nil {
-		return err.Error()
-	}
-	if len(data) > maxBytes {
-		data = data[len(data)-maxBytes:]
-	}
-	return string(data)
-}
+func (cp *ControlPlane) Log(name string, maxBytes int) string { return cp.procs.Log(name, maxBytes) }
 
 func freePorts(n int) ([]int, error) {
 	var ports []int

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds the images the local node runs, with no registry and no Docker:
+# root filesystems from Debian packages (debootstrap, busybox-static) and the
+# project's own Go programs, wrapped as image tarballs by hack/imagebuild
+# under the exact references the manifests use. Cached under a versioned
+# folder; prints the folder. The reference of each image is written in one
+# place: the table at the end of this file.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=../versions.env
+source "$root/hack/versions.env"
+
+cache=${KUBECTL_STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-stack}
+# Bump after changing how an image is built, so the cached one is rebuilt.
+revision=1
+out="$cache/images/$DEBIAN_SUITE-r$revision"
+bin=${KUBECTL_STACK_BIN_DIR:?set KUBECTL_STACK_BIN_DIR to the folder hack/build-binaries.sh prints}
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The Debian mirror this machine's apt already uses.
+mirror() {
+  local uri
+  uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$uri" ] || uri=$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  [ -n "$uri" ] || { echo "no Debian mirror found in apt's sources" >&2; exit 1; }
+  echo "$uri"
+}
+
+# wrap DIR REF OUT [imagebuild flags...]: tar DIR and make it an image.
+wrap() {
+  local dir=$1 ref=$2 file=$3; shift 3
+  tar --numeric-owner -C "$dir" -cf "$work/layer.tar" .
+  (cd "$root" && go run ./hack/imagebuild -layer "$work/layer.tar" -ref "$ref" -out "$file" "$@")
+  rm -f "$work/layer.tar"
+}
+
+debian_rootfs() { # DIR PACKAGES
+  debootstrap --variant=minbase --include="$2" "$DEBIAN_SUITE" "$1" "$(mirror)" >"$work/debootstrap.log" 2>&1 ||
+    { tail -20 "$work/debootstrap.log" >&2; exit 1; }
+  rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/* "$1"/usr/share/doc "$1"/usr/share/man
+}
+
+build_pause() {
+  mkdir -p "$work/pause"
+  (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/pause/pause" ./hack/pause)
+  wrap "$work/pause" "$1" "$2" -entrypoint /pause -user 65535
+}
+
+build_busybox() {
+  local d="$work/busybox"
+  mkdir -p "$d/bin" "$d/tmp" "$d/etc"
+  cp /bin/busybox "$d/bin/busybox"
+  "$d/bin/busybox" --install -s "$d/bin"
+  # --install links to the host path; inside the image it is the same path.
+  echo "root:x:0:0:root:/root:/bin/sh" >"$d/etc/passwd"
+  chmod 1777 "$d/tmp"
+  wrap "$d" "$1" "$2" -cmd sh -env PATH=/bin
+}
+
+build_nginx() {
+  local d="$work/nginx"
+  debian_rootfs "$d" nginx
+  # As in the official image: logs go to the container's output, so nginx
+  # can start as a non-root user under a read-only root filesystem.
+  ln -sf /dev/stdout "$d/var/log/nginx/access.log"
+  ln -sf /dev/stderr "$d/var/log/nginx/error.log"
+  wrap "$d" "$1" "$2" -entrypoint nginx -cmd -g -cmd "daemon off;" \
+    -env PATH=/usr/sbin:/usr/bin:/sbin:/bin -user 33
+}
+
+build_mysql() {
+  local d="$work/mysql"
+  debian_rootfs "$d" mariadb-server,mariadb-client
+  # The manifests run the database as uid/gid 999, the official image's user.
+  chroot "$d" sh -c 'groupmod -g 999 mysql && usermod -u 999 -g 999 mysql && chown -R 999:999 /var/lib/mysql /run/mysqld'
+  # Debian binds to 127.0.0.1 in a file read after the project's my.cnf.
+  sed -i 's/^bind-address/#bind-address/' "$d/etc/mysql/mariadb.conf.d/50-server.cnf"
+  mkdir -p "$d/docker-entrypoint-initdb.d"
+  install -m 0755 "$here/mysql-entrypoint.sh" "$d/usr/local/bin/docker-entrypoint.sh"
+  wrap "$d" "$1" "$2" -entrypoint /usr/local/bin/docker-entrypoint.sh \
+    -env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin -user 999
+}
+
+build_coredns() {
+  mkdir -p "$work/coredns"
+  cp "$bin/coredns" "$work/coredns/coredns"
+  wrap "$work/coredns" "$1" "$2" -entrypoint /coredns -user 65532
+}
+
+# name                    reference the manifests (or containerd) use
+images=(
+  "pause                  kubectl-stack/pause:local"
+  "busybox                busybox:1.36"
+  "nginx                  nginx:1.27"
+  "mysql                  mysql:8.4"
+  "coredns                kubectl-stack/coredns:local"
+)
+for line in "${images[@]}"; do
+  read -r name ref <<<"$line"
+  file="$out/$name.tar"
+  [ -s "$file" ] && continue
+  echo "building image $ref" >&2
+  "build_$name" "$ref" "$file"
+done
+echo "$out"
