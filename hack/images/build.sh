@@ -90,6 +90,12 @@ build_coredns() {
   wrap "$work/coredns" "$1" "$2" -entrypoint /coredns -user 65532
 }
 
+build_watcher() {
+  mkdir -p "$work/watcher"
+  (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/watcher/watcher" ./watcher)
+  wrap "$work/watcher" "$1" "$2" -entrypoint /watcher -user 65532
+}
+
 # name                    reference the manifests (or containerd) use
 images=(
   "pause                  kubectl-stack/pause:local"
@@ -97,11 +103,13 @@ images=(
   "nginx                  nginx:1.27"
   "mysql                  mysql:8.4"
   "coredns                kubectl-stack/coredns:local"
+  "watcher                kubectl-stack/watcher:dev"
 )
 for line in "${images[@]}"; do
   read -r name ref <<<"$line"
   file="$out/$name.tar"
-  [ -s "$file" ] && continue
+  # The project's own program is rebuilt every time: its source changes.
+  [ -s "$file" ] && [ "$name" != watcher ] && continue
   echo "building image $ref" >&2
   "build_$name" "$ref" "$file"
 done

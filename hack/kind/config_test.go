@@ -1,0 +1,47 @@
+// Package kind holds the test that keeps hack/'s kind configurations valid.
+package kind
+
+import (
+	"os"
+	"testing"
+
+	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+// Both configurations decode strictly into kind's own v1alpha4 types and say
+// what the overlays rely on.
+func TestKindConfigsDecodeStrictly(t *testing.T) {
+	for file, workers := range map[string]int{"../kind-config.yaml": 0, "../kind-config-prod.yaml": 2} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg v1alpha4.Cluster
+		if err := yaml.UnmarshalStrict(data, &cfg); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if cfg.Kind != "Cluster" || cfg.APIVersion != "kind.x-k8s.io/v1alpha4" {
+			t.Errorf("%s: %s/%s is not a kind cluster config", file, cfg.APIVersion, cfg.Kind)
+		}
+		var gotWorkers, dbNodes, nodePorts int
+		for _, n := range cfg.Nodes {
+			if n.Role == v1alpha4.WorkerRole {
+				gotWorkers++
+			}
+			if n.Labels[stack.DatabaseNodeLabel] == "true" {
+				dbNodes++
+			}
+			for _, pm := range n.ExtraPortMappings {
+				if pm.ContainerPort == stack.WebNodePort {
+					nodePorts++
+				}
+			}
+		}
+		if gotWorkers != workers || dbNodes != 1 || nodePorts != 1 {
+			t.Errorf("%s: %d workers, %d database nodes, %d NodePort mappings; want %d, 1, 1", file, gotWorkers, dbNodes, nodePorts, workers)
+		}
+	}
+}

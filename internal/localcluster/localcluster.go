@@ -1,0 +1,135 @@
+// Package localcluster runs hack/'s local cluster: a real control plane and
+// one real node on this machine. hack/localcluster and the end-to-end tests
+// use it; both stop only the processes it started, by PID.
+package localcluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kubectl-stack/kubectl-stack/internal/controlplane"
+	"github.com/kubectl-stack/kubectl-stack/internal/node"
+)
+
+// NodeName is the local node's name.
+const NodeName = "stack-node"
+
+// DataDir is the dev overlay's hostPath folder for the database.
+const DataDir = "/var/lib/kubectl-stack/mysql"
+
+// programs are the names of the processes up starts; down stops a recorded
+// PID only while it still runs one of them.
+var programs = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
+	"containerd", "kubelet", "kube-proxy", "kube-router"}
+
+// ImagesDirEnv names the folder of hack/images/build.sh's image tarballs.
+const ImagesDirEnv = "KUBECTL_STACK_IMAGES_DIR"
+
+// Up clears whatever an earlier run left in dir, starts the cluster and
+// waits until its node is Ready and CoreDNS answers. It returns the admin
+// kubeconfig's path.
+func Up(dir string) (string, error) {
+	binDir, err := controlplane.BinDir("kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kube-router", "kubectl")
+	if err != nil {
+		return "", err
+	}
+	images := os.Getenv(ImagesDirEnv)
+	if images == "" {
+		return "", errors.New(ImagesDirEnv + " is not set: run hack/cluster-up.sh or make test, which build the images")
+	}
+	ip, err := node.PrimaryIP()
+	if err != nil {
+		return "", err
+	}
+	// Whatever an earlier run left behind goes first, so up is idempotent.
+	if err := Down(dir); err != nil {
+		return "", fmt.Errorf("clearing an earlier run: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cp, err := controlplane.Start(ctx, binDir, dir, controlplane.Options{Detach: true, NodeIP: ip, NodeName: NodeName})
+	if cp != nil {
+		if werr := writePIDs(dir, cp.PIDs()); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	_, err = node.Start(ctx, cp, node.Config{Name: NodeName, IP: ip, BinDir: binDir, ImagesDir: images,
+		Dir: filepath.Join(dir, "node"), DataDir: DataDir})
+	if werr := writePIDs(dir, cp.PIDs()); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w (logs in %s; hack/cluster-down.sh removes it)", err, dir)
+	}
+	return cp.Kubeconfig, nil
+}
+
+func writePIDs(dir string, pids []int) error {
+	var lines []string
+	for _, pid := range pids {
+		lines = append(lines, strconv.Itoa(pid))
+	}
+	return os.WriteFile(filepath.Join(dir, "pids"), []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+}
+
+// Down stops the recorded processes newest first, then removes everything
+// the node created. It is safe to run when nothing is up.
+func Down(dir string) error {
+	pids := livePIDs(dir)
+	slices.Reverse(pids)
+	for _, pid := range pids {
+		stop(pid)
+	}
+	return node.Cleanup(filepath.Join(dir, "node"), dir)
+}
+
+func stop(pid int) {
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if !ours(pid) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+}
+
+// livePIDs returns the recorded processes that still run one of our
+// programs, so a PID the system reused for something else is never touched.
+func livePIDs(dir string) []int {
+	data, err := os.ReadFile(filepath.Join(dir, "pids"))
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(data)) {
+		if pid, err := strconv.Atoi(f); err == nil && ours(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func ours(pid int) bool {
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || len(cmdline) == 0 {
+		return false
+	}
+	exe := filepath.Base(strings.SplitN(string(cmdline), "\x00", 2)[0])
+	return slices.Contains(programs, exe)
+}

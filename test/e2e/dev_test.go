@@ -1,0 +1,248 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+// The dev overlay on the real node, step by step as a user would go.
+func TestDevStack(t *testing.T) {
+	steps := []struct {
+		name string
+		fn   func(*testing.T)
+	}{
+		{"apply -k overlays/dev creates the stack and waits until it is ready", applyDev},
+		{"3 web pods run with distinct IPs, mysql-0 is ready on its hostPath volume, the watcher covers every node", podsRun},
+		{"NodePort 30080 is answered by every web pod with its own IP and serving-host", nodePortAnswers},
+		{"a row written to MySQL survives deleting mysql-0", rowSurvives},
+		{"a second apply reports everything unchanged", applyAgain},
+		{"delete removes everything but the data", deleteKeepsData},
+	}
+	for _, s := range steps {
+		if !t.Run(s.name, s.fn) {
+			t.Fatalf("step %q failed; later steps depend on it", s.name)
+		}
+	}
+}
+
+func applyDev(t *testing.T) {
+	r := kubectl(t, 6*time.Minute, "stack", "apply", "-k", "../../overlays/dev", "--timeout=5m")
+	t.Logf("apply summary:\n%s", r.stdout)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "17 created, 0 configured, 0 unchanged, 0 pruned") {
+		t.Fatalf("summary:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "ready    StatefulSet k8s-assignment/mysql") {
+		t.Errorf("no progress line for the database:\n%s", r.stderr)
+	}
+}
+
+func pods(t *testing.T, c stack.Component) []corev1.Pod {
+	t.Helper()
+	list, err := env.client.CoreV1().Pods(stack.Namespace).List(context.Background(),
+		metav1.ListOptions{LabelSelector: labels.SelectorFromSet(c.Selector()).String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list.Items
+}
+
+func podsRun(t *testing.T) {
+	ctx := context.Background()
+	web := pods(t, stack.Web)
+	ips := map[string]bool{}
+	for _, p := range web {
+		if p.Status.Phase != corev1.PodRunning || p.Status.PodIP == "" {
+			t.Errorf("web pod %s: phase %s, IP %q", p.Name, p.Status.Phase, p.Status.PodIP)
+		}
+		ips[p.Status.PodIP] = true
+	}
+	if len(web) != stack.WebReplicas || len(ips) != stack.WebReplicas {
+		t.Fatalf("%d web pods with %d distinct IPs, want %d", len(web), len(ips), stack.WebReplicas)
+	}
+	db, err := env.client.CoreV1().Pods(stack.Namespace).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
+	if err != nil || !podReady(db) {
+		t.Fatalf("%s not ready: %v", stack.MySQLPod, err)
+	}
+	claim, err := env.client.CoreV1().PersistentVolumeClaims(stack.Namespace).Get(ctx, stack.MySQLClaim, metav1.GetOptions{})
+	if err != nil || claim.Status.Phase != corev1.ClaimBound {
+		t.Fatalf("claim %s not bound: %v", stack.MySQLClaim, err)
+	}
+	pv, err := env.client.CoreV1().PersistentVolumes().Get(ctx, claim.Spec.VolumeName, metav1.GetOptions{})
+	if err != nil || pv.Spec.HostPath == nil {
+		t.Fatalf("claim %s is bound to %q, not a hostPath volume: %v", stack.MySQLClaim, claim.Spec.VolumeName, err)
+	}
+	ds, err := env.client.AppsV1().DaemonSets(stack.Namespace).Get(ctx, stack.Watcher.Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, err := env.client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(ds.Status.NumberReady) != len(nodes.Items) || ds.Status.DesiredNumberScheduled != ds.Status.NumberReady {
+		t.Fatalf("watcher ready on %d of %d nodes", ds.Status.NumberReady, len(nodes.Items))
+	}
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// servingHost is what /serving-host answers.
+type servingHost struct {
+	ServingHost string `json:"servingHost"`
+	PodName     string `json:"podName"`
+	PodIP       string `json:"podIP"`
+}
+
+func nodePortAnswers(t *testing.T) {
+	want := map[string]string{}
+	for _, p := range pods(t, stack.Web) {
+		want[p.Name] = p.Status.PodIP
+	}
+	seen := map[string]servingHost{}
+	url := "http://" + net.JoinHostPort(env.nodeIP, strconv.Itoa(stack.WebNodePort))
+	// A new connection per request, so kube-proxy picks a pod each time.
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for i := 0; i < 300 && len(seen) < len(want); i++ {
+		var got servingHost
+		if err := getJSON(client, url+stack.ServingHostPath, &got); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		seen[got.PodName] = got
+	}
+	for name, ip := range want {
+		got, ok := seen[name]
+		switch {
+		case !ok:
+			t.Errorf("pod %s never answered on the NodePort (answered: %v)", name, seen)
+		case got.PodIP != ip || got.ServingHost != name:
+			t.Errorf("pod %s answered %+v, want IP %s and serving-host %s", name, got, ip, name)
+		}
+	}
+	page := get(t, client, url+"/")
+	for name, ip := range want {
+		if strings.Contains(page, name) && !strings.Contains(page, ip) {
+			t.Errorf("the page of %s does not show its IP %s:\n%s", name, ip, page)
+		}
+	}
+}
+
+func getJSON(client *http.Client, url string, out any) error {
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+func get(t *testing.T, client *http.Client, url string) string {
+	t.Helper()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
+
+// sql runs a statement in the database pod as root; the password stays in
+// the container's environment.
+func sql(t *testing.T, statement string) string {
+	t.Helper()
+	var out string
+	// Right after a restart the first connection may be refused; retry.
+	for attempt := 0; attempt < 20; attempt++ {
+		r := kubectl(t, time.Minute, "-n", stack.Namespace, "exec", stack.MySQLPod, "-c", "mysql", "--",
+			"sh", "-c", `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql --user=root --batch --skip-column-names "$MYSQL_DATABASE" -e "$0"`, statement)
+		if r.code == 0 {
+			return r.stdout
+		}
+		out = r.stdout + r.stderr
+		time.Sleep(2 * time.Second)
+	}
+	t.Fatalf("sql %q: %s", statement, out)
+	return ""
+}
+
+func rowSurvives(t *testing.T) {
+	sql(t, "CREATE TABLE IF NOT EXISTS survivors (note VARCHAR(64)); INSERT INTO survivors VALUES ('written before the delete')")
+	ctx := context.Background()
+	old, err := env.client.CoreV1().Pods(stack.Namespace).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.client.CoreV1().Pods(stack.Namespace).Delete(ctx, stack.MySQLPod, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		p, err := env.client.CoreV1().Pods(stack.Namespace).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
+		if err == nil && p.UID != old.UID && podReady(p) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not come back ready", stack.MySQLPod)
+		}
+		time.Sleep(time.Second)
+	}
+	if got := sql(t, "SELECT note FROM survivors"); !strings.Contains(got, "written before the delete") {
+		t.Fatalf("the row did not survive: %q", got)
+	}
+}
+
+func applyAgain(t *testing.T) {
+	r := kubectl(t, 3*time.Minute, "stack", "apply", "-k", "../../overlays/dev")
+	if r.code != 0 || !strings.Contains(r.stdout, "0 created, 0 configured, 17 unchanged, 0 pruned") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func deleteKeepsData(t *testing.T) {
+	r := kubectl(t, 3*time.Minute, "stack", "delete")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	ctx := context.Background()
+	if _, err := env.client.CoreV1().PersistentVolumeClaims(stack.Namespace).Get(ctx, stack.MySQLClaim, metav1.GetOptions{}); err != nil {
+		t.Fatalf("the claim is gone: %v", err)
+	}
+	if _, err := env.client.CoreV1().PersistentVolumes().Get(ctx, "kubectl-stack-mysql-data", metav1.GetOptions{}); err != nil {
+		t.Fatalf("the volume is gone: %v", err)
+	}
+	for _, kind := range []string{"deployments", "statefulsets", "daemonsets", "services", "networkpolicies"} {
+		out := mustKubectl(t, time.Minute, "-n", stack.Namespace, "get", kind, "-o", "name")
+		if strings.TrimSpace(out) != "" {
+			t.Errorf("delete left %s behind: %s", kind, out)
+		}
+	}
+}

@@ -1,0 +1,156 @@
+//go:build e2e
+
+// Package e2e runs the stack on hack/'s local cluster: a real node with
+// kubelet, containerd, CNI, kube-proxy, CoreDNS and kube-router, real nginx
+// and a real MySQL-compatible server. The plugin runs as `kubectl stack`
+// through kubectl's own plugin discovery. A missing prerequisite fails the
+// run; it never skips.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubectl-stack/kubectl-stack/internal/controlplane"
+	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
+	"github.com/kubectl-stack/kubectl-stack/internal/node"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+var env struct {
+	kubeconfig string
+	binDir     string
+	pluginDir  string
+	nodeIP     string
+	stateDir   string
+	client     kubernetes.Interface
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	if err := setUp(); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: e2e set-up:", err)
+		return 1
+	}
+	code := m.Run()
+	if code != 0 {
+		diagnose()
+	}
+	if err := localcluster.Down(env.stateDir); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: removing the local cluster:", err)
+		return 1
+	}
+	return code
+}
+
+func setUp() error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("the local node needs root (kubelet, containerd, iptables); run as root")
+	}
+	var err error
+	if env.binDir, err = controlplane.BinDir("kubelet", "kube-proxy", "kube-router", "kubectl"); err != nil {
+		return err
+	}
+	if env.nodeIP, err = node.PrimaryIP(); err != nil {
+		return err
+	}
+	// A fixed folder, so a run after a crash clears what the crash left.
+	home, _ := os.UserHomeDir()
+	env.stateDir = filepath.Join(home, ".cache", "kubectl-stack", "e2e-cluster")
+	start := time.Now()
+	if env.kubeconfig, err = localcluster.Up(env.stateDir); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "e2e: local cluster up in %s\n", time.Since(start).Round(time.Second))
+	cfg, err := clientcmd.BuildConfigFromFlags("", env.kubeconfig)
+	if err != nil {
+		return err
+	}
+	env.client = kubernetes.NewForConfigOrDie(cfg)
+	return buildPlugin()
+}
+
+// buildPlugin builds kubectl-stack into a folder that goes first on PATH,
+// where kubectl's plugin discovery finds it.
+func buildPlugin() error {
+	dir, err := os.MkdirTemp("", "kubectl-stack-plugin-")
+	if err != nil {
+		return err
+	}
+	env.pluginDir = dir
+	out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "kubectl-stack"), "../../cmd/kubectl-stack").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("building the plugin: %v: %s", err, out)
+	}
+	return nil
+}
+
+// result is one run of a command.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// kubectl runs the cluster's kubectl (v1.37, built by hack/) with the
+// plugin on PATH, so `kubectl stack` goes through plugin discovery.
+func kubectl(t *testing.T, timeout time.Duration, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(env.binDir, "kubectl"), args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.kubeconfig,
+		"PATH="+env.pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("kubectl %s: %v", strings.Join(args, " "), err)
+	}
+	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+}
+
+func mustKubectl(t *testing.T, timeout time.Duration, args ...string) string {
+	t.Helper()
+	r := kubectl(t, timeout, args...)
+	if r.code != 0 {
+		t.Fatalf("kubectl %s: exit %d\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+// diagnose prints what a person needs after a failure: pods, events and the
+// tail of each component's log.
+func diagnose() {
+	run := func(args ...string) {
+		cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), append([]string{"--kubeconfig", env.kubeconfig}, args...)...)
+		out, _ := cmd.CombinedOutput()
+		fmt.Fprintf(os.Stderr, "--- kubectl %s ---\n%s\n", strings.Join(args, " "), out)
+	}
+	run("get", "pods", "-A", "-o", "wide")
+	run("get", "events", "-A", "--sort-by=.lastTimestamp")
+	run("-n", stack.Namespace, "logs", "--all-containers", "--tail=30", "-l", stack.LabelInstance+"="+stack.Instance, "--prefix")
+	logs, _ := filepath.Glob(filepath.Join(env.stateDir, "*.log"))
+	for _, l := range logs {
+		data, _ := os.ReadFile(l)
+		if len(data) > 2000 {
+			data = data[len(data)-2000:]
+		}
+		fmt.Fprintf(os.Stderr, "--- %s (tail) ---\n%s\n", filepath.Base(l), data)
+	}
+}

@@ -1,0 +1,86 @@
+// Command watcher is the stack's pod-lifecycle watcher. Each DaemonSet pod
+// watches the pods of its own node (spec.nodeName=$NODE_NAME) through a
+// shared informer and writes one JSON line per create, meaningful update and
+// delete to standard output, where `kubectl stack events` reads it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+func main() {
+	kubeconfig := flag.String("kubeconfig", "", "kubeconfig for out-of-cluster use (default: in-cluster)")
+	allNodes := flag.Bool("all-nodes", false, "watch the pods of every node, not only $NODE_NAME's")
+	listen := flag.String("listen", ":9090", "address of /healthz and /readyz")
+	flag.Parse()
+	if err := run(*kubeconfig, *allNodes, *listen); err != nil {
+		fmt.Fprintln(os.Stderr, "watcher:", err)
+		os.Exit(1)
+	}
+}
+
+func run(kubeconfig string, allNodes bool, listen string) error {
+	node := os.Getenv("NODE_NAME")
+	if node == "" && !allNodes {
+		return errors.New("NODE_NAME is not set: set it from the downward API (spec.nodeName), or pass --all-nodes")
+	}
+	cfg, err := restConfig(kubeconfig)
+	if err != nil {
+		return err
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	var synced atomic.Bool
+	srv := &http.Server{Addr: listen, Handler: health(&synced), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("health server", "err", err)
+		}
+	}()
+	w := newWatcher(client, log, node, allNodes)
+	err = w.run(ctx, &synced)
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	return err
+}
+
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig != "" {
+		return clientcmd.BuildConfigFromFlags("", kubeconfig)
+	}
+	return rest.InClusterConfig()
+}
+
+func health(synced *atomic.Bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !synced.Load() {
+			http.Error(w, "informer not synced", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	return mux
+}

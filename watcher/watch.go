@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+)
+
+// watcher logs the lifecycle of the pods it watches.
+type watcher struct {
+	client   kubernetes.Interface
+	log      *slog.Logger
+	node     string
+	allNodes bool
+}
+
+func newWatcher(client kubernetes.Interface, log *slog.Logger, node string, allNodes bool) *watcher {
+	return &watcher{client: client, log: log, node: node, allNodes: allNodes}
+}
+
+func (w *watcher) run(ctx context.Context, synced *atomic.Bool) error {
+	var opts []informers.SharedInformerOption
+	if !w.allNodes {
+		// O(pods on this node) work per DaemonSet pod, not O(pods in the cluster).
+		sel := fields.OneTermEqualSelector("spec.nodeName", w.node).String()
+		opts = append(opts, informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = sel }))
+	}
+	// The watcher reads a handful of fields; dropping the bulk keeps the
+	// cache small.
+	opts = append(opts, informers.WithTransform(trim))
+	factory := informers.NewSharedInformerFactoryWithOptions(w.client, 10*time.Minute, opts...)
+	informer := factory.Core().V1().Pods().Informer()
+	if _, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { w.emit("created", obj, nil) },
+		UpdateFunc: w.updated,
+		DeleteFunc: w.deleted,
+	}); err != nil {
+		return err
+	}
+	factory.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
+		return fmt.Errorf("pod informer did not sync")
+	}
+	synced.Store(true)
+	<-ctx.Done()
+	factory.Shutdown()
+	return nil
+}
+
+func (w *watcher) updated(oldObj, newObj any) {
+	oldPod, ok1 := oldObj.(*corev1.Pod)
+	newPod, ok2 := newObj.(*corev1.Pod)
+	if !ok1 || !ok2 {
+		return
+	}
+	if changes := changes(oldPod, newPod); len(changes) > 0 {
+		w.emit("updated", newPod, changes)
+	}
+}
+
+func (w *watcher) deleted(obj any) {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	w.emit("deleted", obj, nil)
+}
+
+func (w *watcher) emit(event string, obj any, changes []string) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	attrs := []any{
+		"event", event, "namespace", pod.Namespace, "pod", pod.Name, "uid", string(pod.UID),
+		"node", pod.Spec.NodeName, "phase", string(pod.Status.Phase), "podIP", pod.Status.PodIP,
+	}
+	if len(changes) > 0 {
+		attrs = append(attrs, "changes", changes)
+	}
+	w.log.Info("pod "+event, attrs...)
+}
+
+// changes lists what a person would want to know about an update; resyncs
+// and status heartbeats that change none of it produce no line.
+func changes(a, b *corev1.Pod) []string {
+	var out []string
+	add := func(what string, from, to any) {
+		if fmt.Sprint(from) != fmt.Sprint(to) {
+			out = append(out, fmt.Sprintf("%s: %v -> %v", what, from, to))
+		}
+	}
+	add("phase", a.Status.Phase, b.Status.Phase)
+	add("ready", isReady(a), isReady(b))
+	add("podIP", a.Status.PodIP, b.Status.PodIP)
+	add("containers", containerStates(a), containerStates(b))
+	add("restarts", restarts(a), restarts(b))
+	add("labels", a.Labels, b.Labels)
+	if a.DeletionTimestamp == nil && b.DeletionTimestamp != nil {
+		out = append(out, "deletion started")
+	}
+	return out
+}
+
+func isReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func containerStates(p *corev1.Pod) string {
+	var s []string
+	for _, c := range p.Status.ContainerStatuses {
+		switch {
+		case c.State.Running != nil:
+			s = append(s, c.Name+"=running")
+		case c.State.Waiting != nil:
+			s = append(s, c.Name+"=waiting:"+c.State.Waiting.Reason)
+		case c.State.Terminated != nil:
+			s = append(s, c.Name+"=terminated:"+c.State.Terminated.Reason)
+		}
+	}
+	return strings.Join(s, ",")
+}
+
+func restarts(p *corev1.Pod) int32 {
+	var n int32
+	for _, c := range p.Status.ContainerStatuses {
+		n += c.RestartCount
+	}
+	return n
+}
+
+// trim drops what the watcher never reads before the object enters the cache.
+func trim(obj any) (any, error) {
+	if pod, ok := obj.(*corev1.Pod); ok {
+		pod.ManagedFields = nil
+		pod.Annotations = nil
+		pod.Spec.Volumes = nil
+		pod.Spec.InitContainers = nil
+		pod.Spec.Containers = nil
+		pod.Spec.Affinity = nil
+		pod.Spec.Tolerations = nil
+		pod.Status.InitContainerStatuses = nil
+	}
+	return obj, nil
+}
