@@ -12,6 +12,7 @@ import (
 	"k8s.io/cli-runtime/pkg/resource"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // Object is one manifest with the API resource that serves it.
@@ -112,6 +113,9 @@ func rank(o Object) int {
 	}
 	return unknownRank
 }
+
+// SetNamespace is the namespace that holds the objects' ApplySet.
+func SetNamespace(objs []Object) string { return setNamespace(objs, stack.Namespace) }
 
 // setNamespace is where the ApplySet parent lives: the namespace the objects
 // create, or the one they live in.

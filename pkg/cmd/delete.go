@@ -23,6 +23,7 @@ var deleteExample = templates.Examples(`
 // DeleteOptions are the flags and state of `kubectl stack delete`.
 type DeleteOptions struct {
 	outputFlag
+	overlayFlags
 	PurgeData bool
 
 	factory cmdutil.Factory
@@ -49,20 +50,17 @@ func NewCmdDelete(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 		},
 	}
 	o.outputFlag.addFlag(cmd)
+	cmd.Flags().StringVarP(&o.Kustomize, "kustomize", "k", "",
+		"overlay whose namespace holds the stack (default: -n, else "+stack.Namespace+")")
+	_ = cmd.MarkFlagDirname("kustomize")
 	cmd.Flags().BoolVar(&o.PurgeData, "purge-data", false, "also delete the namespace, claims and volumes: the database's data is lost")
 	return cmd
 }
 
-// Run deletes the stack in the namespace -n names (default k8s-assignment).
+// Run deletes the stack in the overlay's namespace, or the one -n names
+// (default k8s-assignment).
 func (o *DeleteOptions) Run(cmd *cobra.Command) error {
-	ns, explicit, err := o.factory.ToRawKubeConfigLoader().Namespace()
-	if err != nil {
-		return fmt.Errorf("reading kubeconfig: %s (check --kubeconfig and --context)", kube.OneLine(err))
-	}
-	if !explicit {
-		ns = stack.Namespace
-	}
-	c, err := kube.NewClients(o.factory)
+	c, ns, err := o.target()
 	if err != nil {
 		return err
 	}
@@ -75,4 +73,24 @@ func (o *DeleteOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	return o.print(o.Out, sum, sum.PrintDeleted)
+}
+
+// target returns the clients and the namespace whose stack to delete.
+func (o *DeleteOptions) target() (*kube.Clients, string, error) {
+	if o.Kustomize != "" {
+		c, objs, err := o.load(o.factory)
+		if err != nil {
+			return nil, "", err
+		}
+		return c, apply.SetNamespace(objs), nil
+	}
+	ns, explicit, err := o.factory.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return nil, "", fmt.Errorf("reading kubeconfig: %s (check --kubeconfig and --context)", kube.OneLine(err))
+	}
+	if !explicit {
+		ns = stack.Namespace
+	}
+	c, err := kube.NewClients(o.factory)
+	return c, ns, err
 }

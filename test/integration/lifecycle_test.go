@@ -282,7 +282,7 @@ func deleteKeepsData(t *testing.T) {
 	if _, err := typed.CoreV1().PersistentVolumeClaims(stack.Namespace).Create(ctx, claim, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	r := stackCmd(t, "delete")
+	r := stackCmd(t, "delete", "-k", repoPath(t, "overlays/dev"))
 	mustSucceed(t, r)
 	expectActions(t, r.stdout, map[string]int{"deleted": devObjects - 2, "kept": 2})
 	if _, err := typed.AppsV1().Deployments(stack.Namespace).Get(ctx, stack.Web.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
