@@ -13,7 +13,7 @@ source "$root/hack/versions.env"
 
 cache=${KUBECTL_STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-stack}
 # Bump after changing how an image is built, so the cached one is rebuilt.
-revision=1
+revision=2
 out="$cache/images/$DEBIAN_SUITE-r$revision"
 bin=${KUBECTL_STACK_BIN_DIR:?set KUBECTL_STACK_BIN_DIR to the folder hack/build-binaries.sh prints}
 mkdir -p "$out"
@@ -53,8 +53,10 @@ build_busybox() {
   local d="$work/busybox"
   mkdir -p "$d/bin" "$d/tmp" "$d/etc"
   cp /bin/busybox "$d/bin/busybox"
-  "$d/bin/busybox" --install -s "$d/bin"
-  # --install links to the host path; inside the image it is the same path.
+  # Relative links: busybox --install would link to the path it ran from.
+  for applet in $(/bin/busybox --list); do
+    [ -e "$d/bin/$applet" ] || ln -s busybox "$d/bin/$applet"
+  done
   echo "root:x:0:0:root:/root:/bin/sh" >"$d/etc/passwd"
   chmod 1777 "$d/tmp"
   wrap "$d" "$1" "$2" -cmd sh -env PATH=/bin
@@ -75,7 +77,7 @@ build_mysql() {
   local d="$work/mysql"
   debian_rootfs "$d" mariadb-server,mariadb-client
   # The manifests run the database as uid/gid 999, the official image's user.
-  chroot "$d" sh -c 'groupmod -g 999 mysql && usermod -u 999 -g 999 mysql && chown -R 999:999 /var/lib/mysql /run/mysqld'
+  chroot "$d" sh -c 'groupmod -g 999 mysql && usermod -u 999 -g 999 mysql && mkdir -p /run/mysqld && chown -R 999:999 /var/lib/mysql /run/mysqld'
   # Debian binds to 127.0.0.1 in a file read after the project's my.cnf.
   sed -i 's/^bind-address/#bind-address/' "$d/etc/mysql/mariadb.conf.d/50-server.cnf"
   mkdir -p "$d/docker-entrypoint-initdb.d"

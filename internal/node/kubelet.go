@@ -78,7 +78,7 @@ func (n *Node) startKubeProxy(context.Context) error {
 		"--nodeport-addresses", n.cfg.IP+"/32",
 		// This machine's conntrack table size is not ours to change.
 		"--conntrack-max-per-core", "0",
-		"--metrics-bind-address", "127.0.0.1:0", "--healthz-bind-address", "127.0.0.1:0")
+		"--metrics-bind-address", "127.0.0.1:10249", "--healthz-bind-address", "127.0.0.1:10256")
 }
 
 // startKubeRouter runs kube-router as a NetworkPolicy agent only: routing,

@@ -73,9 +73,14 @@ func Start(ctx context.Context, cp *controlplane.ControlPlane, cfg Config) (*Nod
 		{"starting kube-proxy", n.startKubeProxy},
 		{"starting kube-router", n.startKubeRouter},
 		{"deploying CoreDNS", n.deployCoreDNS},
+		{"checking the node's programs", func(context.Context) error { return n.procs.Exited() }},
 	}
 	for _, s := range steps {
 		if err := s.fn(ctx); err != nil {
+			// A program that died explains more than the step that noticed.
+			if exited := n.procs.Exited(); exited != nil {
+				err = exited
+			}
 			return n, fmt.Errorf("%s: %w", s.what, err)
 		}
 	}
