@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --match 'v*' 2>/dev/null || echo v0.0.0-d
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X $(MODULE)/pkg/version.Version=$(VERSION) -X $(MODULE)/pkg/version.Commit=$(COMMIT)
 
-.PHONY: build install test unit lint demo demo-down binaries
+.PHONY: build install test unit lint demo demo-down binaries cluster-up cluster-down
 
 ## build: the plugin into bin/kubectl-stack
 build:
@@ -15,14 +15,19 @@ build:
 install:
 	CGO_ENABLED=0 go install -trimpath -ldflags '$(LDFLAGS)' ./cmd/kubectl-stack
 
-## binaries: etcd, kube-apiserver and kubectl built from the Go module proxy (cached)
+## binaries: everything hack/ runs, built from the Go module proxy (cached)
 binaries:
-	@hack/build-binaries.sh
+	@hack/build-binaries.sh node
 
-## test: unit tests and the tests against a real kube-apiserver
+## cluster-up / cluster-down: hack/'s local cluster, one real node (needs root)
+cluster-up:
+	hack/cluster-up.sh
+cluster-down:
+	hack/cluster-down.sh
+
+## test: unit, API-server and end-to-end tests (needs root for the local node)
 test: lint
-	bin_dir=$$(hack/build-binaries.sh) && \
-	KUBECTL_STACK_BIN_DIR=$$bin_dir PATH=$$bin_dir:$$PATH go test -count=1 ./...
+	hack/test.sh
 
 ## unit: only the tests that need no cluster
 unit:

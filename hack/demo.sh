@@ -1,33 +1,29 @@
 #!/usr/bin/env bash
-# The README's main job: bring up a cluster, apply overlays/dev with the
-# plugin, and show the stack. `hack/demo.sh down` stops what it started.
-#
-# Cluster: hack/'s local control plane (etcd + kube-apiserver built from the
-# Go module proxy, loopback only). It has no node yet, so the objects are
-# stored and validated but no pod runs; the local node and the kind path for
-# Docker users arrive with the local-cluster work (issue 3).
+# The README's main job: bring up a cluster (kind when Docker runs here,
+# else hack/'s local node), apply overlays/dev with the plugin, and show the
+# stack and its URL. `hack/demo.sh down` removes the local cluster.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 if [ "${1:-}" = down ]; then
-  go run ./hack/localcluster down
-  exit 0
+  exec hack/cluster-down.sh
 fi
 
-export KUBECTL_STACK_BIN_DIR
-KUBECTL_STACK_BIN_DIR=$(hack/build-binaries.sh)
-export PATH="$root/bin:$KUBECTL_STACK_BIN_DIR:$PATH"
+if command -v docker >/dev/null && docker info >/dev/null 2>&1 && command -v kind >/dev/null; then
+  exec hack/kind-up.sh
+fi
+
 make --no-print-directory build
-
-kubeconfig=$(go run ./hack/localcluster up)
-echo "cluster: local control plane, kubeconfig $kubeconfig"
+kubeconfig=$(hack/cluster-up.sh)
 export KUBECONFIG=$kubeconfig
-
-# No node runs pods here yet, so readiness cannot be waited for.
-kubectl stack apply -k overlays/dev --wait=false
+export PATH="$root/bin:$PATH"
+bin/kubectl-stack apply -k overlays/dev
 echo
-kubectl get all,pvc,pv,networkpolicies -n k8s-assignment
+bin_dir=$(hack/build-binaries.sh node)
+"$bin_dir/kubectl" -n k8s-assignment get pods -o wide
+ip=$(awk '$2 == "00000000" {print $1; exit}' /proc/net/route | xargs -I{} ip -4 -o addr show dev {} | awk '{split($4, a, "/"); print a[1]; exit}')
 echo
-echo "The stack is applied. Try: KUBECONFIG=$kubeconfig kubectl stack diff -k overlays/prod"
-echo "Stop the cluster with: make demo-down"
+echo "web tier:   http://$ip:30080/   (serving-host as JSON: http://$ip:30080/serving-host)"
+echo "kubeconfig: export KUBECONFIG=$kubeconfig"
+echo "remove:     make demo-down"

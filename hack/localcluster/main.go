@@ -13,7 +13,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
 )
@@ -23,7 +22,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: localcluster up|down")
 		os.Exit(2)
 	}
-	dir := stateDir()
+	dir := localcluster.StateDir()
 	var err error
 	if os.Args[1] == "up" {
 		var kubeconfig string
@@ -37,12 +36,4 @@ func main() {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
-}
-
-func stateDir() string {
-	if d := os.Getenv("KUBECTL_STACK_STATE"); d != "" {
-		return d
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "kubectl-stack", "cluster")
 }

@@ -30,6 +30,18 @@ const DataDir = "/var/lib/kubectl-stack/mysql"
 var programs = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
 	"containerd", "kubelet", "kube-proxy", "kube-router"}
 
+// StateDir is where the cluster keeps its state: KUBECTL_STACK_STATE, or
+// ~/.cache/kubectl-stack/cluster. There is one local cluster per machine (it
+// owns the bridge, the pod cgroup and NodePort 30080), so the demo and the
+// end-to-end tests share this folder and each Up replaces the one before.
+func StateDir() string {
+	if d := os.Getenv("KUBECTL_STACK_STATE"); d != "" {
+		return d
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "kubectl-stack", "cluster")
+}
+
 // ImagesDirEnv names the folder of hack/images/build.sh's image tarballs.
 const ImagesDirEnv = "KUBECTL_STACK_IMAGES_DIR"
 

@@ -67,9 +67,9 @@ func setUp() error {
 	if env.nodeIP, err = node.PrimaryIP(); err != nil {
 		return err
 	}
-	// A fixed folder, so a run after a crash clears what the crash left.
-	home, _ := os.UserHomeDir()
-	env.stateDir = filepath.Join(home, ".cache", "kubectl-stack", "e2e-cluster")
+	// The one local cluster's folder: a run after a crash clears what the
+	// crash left, and a demo cluster gives way to the tests.
+	env.stateDir = localcluster.StateDir()
 	start := time.Now()
 	if env.kubeconfig, err = localcluster.Up(env.stateDir); err != nil {
 		return err

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The README's test command (make test): every test, unit, API-server and
+# end-to-end on hack/'s local node. Builds what the tests need first, from
+# the Go module proxy and Debian packages, cached after the first run.
+# Needs root (the local node) and the apt packages .ci/run installs.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+export KUBECTL_STACK_BIN_DIR KUBECTL_STACK_IMAGES_DIR
+start=$SECONDS
+KUBECTL_STACK_BIN_DIR=$(hack/build-binaries.sh node)
+KUBECTL_STACK_IMAGES_DIR=$(hack/images/build.sh)
+echo "test: binaries and images ready in $((SECONDS - start)) s" >&2
+# kubectl v1.37 from the build goes first on PATH: the tests compare with
+# `kubectl kustomize` and run `kubectl stack` through its plugin discovery.
+export PATH="$KUBECTL_STACK_BIN_DIR:$PATH"
+go test -count=1 -tags e2e -timeout 40m ./...
