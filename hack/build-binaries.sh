@@ -57,5 +57,16 @@ if [ "${1:-}" = node ]; then
   install kube-router "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"
   install kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
   install kwokctl "sigs.k8s.io/kwok/cmd/kwokctl@$KWOK_VERSION"
+  # kwok simulates nothing without Stage objects; these are the ones kwokctl
+  # uses by default, from the same module version.
+  if [ ! -s "$bin/kwok-stages.yaml" ]; then
+    kwok_dir=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | awk -F'"' '/"Dir"/ {print $4}')
+    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+      pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+      cat "$kwok_dir/kustomize/stage/$f"
+      echo "---"
+    done >"$bin/kwok-stages.yaml.tmp"
+    mv "$bin/kwok-stages.yaml.tmp" "$bin/kwok-stages.yaml"
+  fi
 fi
 echo "$bin"

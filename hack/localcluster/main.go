@@ -3,6 +3,7 @@
 // packages (hack/cluster-up.sh builds what it needs first).
 //
 //	go run ./hack/localcluster up     # clear leftovers, start, wait until ready
+//	go run ./hack/localcluster up 2   # the same, plus 2 kwok-simulated nodes
 //	go run ./hack/localcluster down   # stop what up started, remove its state
 //
 // up prints the kubeconfig path. Binaries come from KUBECTL_STACK_BIN_DIR,
@@ -11,22 +12,28 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
 )
 
 func main() {
-	if len(os.Args) != 2 || (os.Args[1] != "up" && os.Args[1] != "down") {
-		fmt.Fprintln(os.Stderr, "usage: localcluster up|down")
+	simulated, ok := parse(os.Args[1:])
+	if !ok {
+		fmt.Fprintln(os.Stderr, "usage: localcluster up [SIMULATED-NODES] | down")
 		os.Exit(2)
 	}
 	dir := localcluster.StateDir()
 	var err error
 	if os.Args[1] == "up" {
 		var kubeconfig string
-		if kubeconfig, err = localcluster.Up(dir); err == nil {
+		if kubeconfig, err = localcluster.Up(dir); err == nil && simulated > 0 {
+			_, err = localcluster.AddSimulatedNodes(context.Background(), dir, simulated)
+		}
+		if err == nil {
 			fmt.Println(kubeconfig)
 		}
 	} else {
@@ -36,4 +43,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
+}
+
+// parse reads "up [N]" or "down".
+func parse(args []string) (simulated int, ok bool) {
+	switch {
+	case len(args) == 1 && (args[0] == "up" || args[0] == "down"):
+		return 0, true
+	case len(args) == 2 && args[0] == "up":
+		n, err := strconv.Atoi(args[1])
+		return n, err == nil && n >= 0
+	}
+	return 0, false
 }

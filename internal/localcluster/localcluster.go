@@ -28,7 +28,7 @@ const DataDir = "/var/lib/kubectl-stack/mysql"
 // programs are the names of the processes up starts; down stops a recorded
 // PID only while it still runs one of them.
 var programs = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
-	"containerd", "kubelet", "kube-proxy", "kube-router"}
+	"containerd", "kubelet", "kube-proxy", "kube-router", "kwok"}
 
 // StateDir is where the cluster keeps its state: KUBECTL_STACK_STATE, or
 // ~/.cache/kubectl-stack/cluster. There is one local cluster per machine (it
@@ -119,6 +119,16 @@ func stop(pid int) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	_ = syscall.Kill(pid, syscall.SIGKILL)
+}
+
+// runningPrograms names the recorded programs that still run.
+func runningPrograms(dir string) []string {
+	var names []string
+	for _, pid := range livePIDs(dir) {
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		names = append(names, filepath.Base(strings.SplitN(string(cmdline), "\x00", 2)[0]))
+	}
+	return names
 }
 
 // livePIDs returns the recorded processes that still run one of our

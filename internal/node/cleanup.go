@@ -34,6 +34,7 @@ func Cleanup(dir string, also ...string) error {
 			errs = append(errs, fmt.Errorf("deleting %s: %v: %s", Bridge, err, out))
 		}
 	}
+	removeBlackhole()
 	errs = append(errs, cleanFirewall()...)
 	errs = append(errs, cleanIPSets()...)
 	restoreSysctls(dir)

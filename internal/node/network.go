@@ -129,3 +129,19 @@ func restoreSysctls(dir string) {
 		}
 	}
 }
+
+// BlackholeSimulated routes the simulated nodes' addresses nowhere: the API
+// server dials pod addresses for proxy requests, and those must not leave
+// this machine through its default route.
+func BlackholeSimulated() error {
+	out, err := exec.Command("ip", "route", "replace", "blackhole", SimulatedCIDR).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("ip route replace blackhole %s: %v: %s", SimulatedCIDR, err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// removeBlackhole removes the route BlackholeSimulated added, if it is there.
+func removeBlackhole() {
+	_ = exec.Command("ip", "route", "del", "blackhole", SimulatedCIDR).Run()
+}

@@ -28,6 +28,10 @@ const (
 	ClusterCIDR  = "10.244.0.0/16"
 	DNSServiceIP = "10.96.0.10"
 	Bridge       = "kstack0"
+	// SimulatedCIDR holds the pod addresses of kwok's simulated nodes, and
+	// SimulatedNodeIP their node address; nothing answers there.
+	SimulatedCIDR   = "10.245.0.0/16"
+	SimulatedNodeIP = "10.245.255.254"
 )
 
 // Config says where the node's programs and state are.
@@ -115,7 +119,7 @@ func (n *Node) waitReady(ctx context.Context) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		node, err := n.Client.CoreV1().Nodes().Get(ctx, n.cfg.Name, metav1.GetOptions{})
-		if err == nil && ready(node) {
+		if err == nil && Ready(node) {
 			return n.labelNode(ctx)
 		}
 		if err := n.procs.Exited(); err != nil {
@@ -126,7 +130,8 @@ func (n *Node) waitReady(ctx context.Context) error {
 	return fmt.Errorf("node %s not Ready after 2m: %s", n.cfg.Name, n.procs.Log("kubelet", 1500))
 }
 
-func ready(node *corev1.Node) bool {
+// Ready tells whether the node's Ready condition is True.
+func Ready(node *corev1.Node) bool {
 	for _, c := range node.Status.Conditions {
 		if c.Type == corev1.NodeReady {
 			return c.Status == corev1.ConditionTrue

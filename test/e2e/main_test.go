@@ -142,7 +142,7 @@ func diagnose() {
 		out, _ := cmd.CombinedOutput()
 		fmt.Fprintf(os.Stderr, "--- kubectl %s ---\n%s\n", strings.Join(args, " "), out)
 	}
-	run("get", "pods", "-A", "-o", "wide")
+	run("get", "nodes,pods,pv,pvc", "-A", "-o", "wide")
 	run("get", "events", "-A", "--sort-by=.lastTimestamp")
 	run("-n", stack.Namespace, "logs", "--all-containers", "--tail=30", "-l", stack.LabelInstance+"="+stack.Instance, "--prefix")
 	logs, _ := filepath.Glob(filepath.Join(env.stateDir, "*.log"))
