@@ -30,6 +30,7 @@ func TestDevStack(t *testing.T) {
 		{"apply -k overlays/dev creates the stack and waits until it is ready", applyDev},
 		{"3 web pods run with distinct IPs, mysql-0 is ready on its hostPath volume, the watcher covers every node", podsRun},
 		{"NodePort 30080 is answered by every web pod with its own IP and serving-host", nodePortAnswers},
+		{"CoreDNS resolves the stack's names and kube-router enforces its NetworkPolicies", dnsAndPolicies},
 		{"a row written to MySQL survives deleting mysql-0", rowSurvives},
 		{"a second apply reports everything unchanged", applyAgain},
 		{"delete removes everything but the data", deleteKeepsData},
@@ -244,5 +245,37 @@ func deleteKeepsData(t *testing.T) {
 		if strings.TrimSpace(out) != "" {
 			t.Errorf("delete left %s behind: %s", kind, out)
 		}
+	}
+}
+
+// tcpFrom tries a TCP connect from the first container of pod to host:port
+// with a timeout, using bash's /dev/tcp (the web image is Debian).
+func tcpFrom(t *testing.T, pod, host string, port int) bool {
+	t.Helper()
+	script := fmt.Sprintf("timeout 3 bash -c 'exec 3<>/dev/tcp/%s/%d'", host, port)
+	r := kubectl(t, 30*time.Second, "-n", stack.Namespace, "exec", pod, "-c", "nginx", "--", "bash", "-c", script)
+	return r.code == 0
+}
+
+func dnsAndPolicies(t *testing.T) {
+	web := pods(t, stack.Web)[0].Name
+	out := mustKubectl(t, 30*time.Second, "-n", stack.Namespace, "exec", web, "-c", "nginx", "--",
+		"getent", "hosts", stack.MySQLService+"."+stack.Namespace+".svc.cluster.local")
+	svc, err := env.client.CoreV1().Services(stack.Namespace).Get(context.Background(), stack.MySQLService, metav1.GetOptions{})
+	if err != nil || !strings.HasPrefix(out, svc.Spec.ClusterIP+" ") {
+		t.Fatalf("CoreDNS answered %q for the mysql Service (ClusterIP %s): %v", out, svc.Spec.ClusterIP, err)
+	}
+	if !tcpFrom(t, web, stack.MySQLService, stack.MySQLPort) {
+		t.Errorf("web cannot reach mysql:%d, which mysql-from-web allows", stack.MySQLPort)
+	}
+	// The watcher listens on 9090, and default-deny-ingress covers it: only a
+	// NetworkPolicy agent that enforces stops this connection.
+	watcher := pods(t, stack.Watcher)[0]
+	healthz := "http://" + net.JoinHostPort(watcher.Status.PodIP, "9090") + "/healthz"
+	if resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(healthz); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the watcher does not answer its node on %s (%v), so the check below would prove nothing", healthz, err)
+	}
+	if tcpFrom(t, web, watcher.Status.PodIP, 9090) {
+		t.Errorf("web reached the watcher on 9090 despite default-deny-ingress: NetworkPolicies are not enforced")
 	}
 }
