@@ -18,28 +18,21 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/kubectl-stack/kubectl-stack/internal/steps"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // The dev overlay on the real node, step by step as a user would go.
 func TestDevStack(t *testing.T) {
-	steps := []struct {
-		name string
-		fn   func(*testing.T)
-	}{
-		{"apply -k overlays/dev creates the stack and waits until it is ready", applyDev},
-		{"3 web pods run with distinct IPs, mysql-0 is ready on its hostPath volume, the watcher covers every node", podsRun},
-		{"NodePort 30080 is answered by every web pod with its own IP and serving-host", nodePortAnswers},
-		{"CoreDNS resolves the stack's names and kube-router enforces its NetworkPolicies", dnsAndPolicies},
-		{"a row written to MySQL survives deleting mysql-0", rowSurvives},
-		{"a second apply reports everything unchanged", applyAgain},
-		{"delete removes everything but the data", deleteKeepsData},
-	}
-	for _, s := range steps {
-		if !t.Run(s.name, s.fn) {
-			t.Fatalf("step %q failed; later steps depend on it", s.name)
-		}
-	}
+	steps.Run(t, []steps.Step{
+		{Name: "apply -k overlays/dev creates the stack and waits until it is ready", Fn: applyDev},
+		{Name: "3 web pods run with distinct IPs, mysql-0 is ready on its hostPath volume, the watcher covers every node", Fn: podsRun},
+		{Name: "NodePort 30080 is answered by every web pod with its own IP and serving-host", Fn: nodePortAnswers},
+		{Name: "CoreDNS resolves the stack's names and kube-router enforces its NetworkPolicies", Fn: dnsAndPolicies},
+		{Name: "a row written to MySQL survives deleting mysql-0", Fn: rowSurvives},
+		{Name: "a second apply reports everything unchanged", Fn: applyAgain},
+		{Name: "delete removes everything but the data", Fn: deleteKeepsData},
+	})
 }
 
 func applyDev(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
+	"github.com/kubectl-stack/kubectl-stack/internal/steps"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
@@ -45,27 +46,19 @@ const (
 
 // The verbs run in sequence against one API server, as a user would use them.
 func TestLifecycle(t *testing.T) {
-	steps := []struct {
-		name string
-		fn   func(*testing.T)
-	}{
-		{"diff before anything is applied shows every object", diffEmpty},
-		{"apply without -k creates the built-in dev overlay", applyCreates},
-		{"--wait reports progress and names what is not ready at the timeout", waitTimesOut},
-		{"apply again from the folder reports everything unchanged", applyUnchanged},
-		{"dry-run=server reports changes and persists none", dryRunChangesNothing},
-		{"diff exits 0 when in step and 1 when not", diffExitCodes},
-		{"prune removes what left the overlay and nothing else", pruneOnlyMembers},
-		{"a field-manager conflict is a clear error; --force-conflicts takes over", conflict},
-		{"a user RBAC forbids gets a one-line error", forbidden},
-		{"delete keeps the data; apply restores the stack", deleteKeepsData},
-		{"delete --purge-data removes the data too", purgeData},
-	}
-	for _, s := range steps {
-		if !t.Run(s.name, s.fn) {
-			t.Fatalf("step %q failed; later steps depend on it", s.name)
-		}
-	}
+	steps.Run(t, []steps.Step{
+		{Name: "diff before anything is applied shows every object", Fn: diffEmpty},
+		{Name: "apply without -k creates the built-in dev overlay", Fn: applyCreates},
+		{Name: "--wait reports progress and names what is not ready at the timeout", Fn: waitTimesOut},
+		{Name: "apply again from the folder reports everything unchanged", Fn: applyUnchanged},
+		{Name: "dry-run=server reports changes and persists none", Fn: dryRunChangesNothing},
+		{Name: "diff exits 0 when in step and 1 when not", Fn: diffExitCodes},
+		{Name: "prune removes what left the overlay and nothing else", Fn: pruneOnlyMembers},
+		{Name: "a field-manager conflict is a clear error; --force-conflicts takes over", Fn: conflict},
+		{Name: "a user RBAC forbids gets a one-line error", Fn: forbidden},
+		{Name: "delete keeps the data; apply restores the stack", Fn: deleteKeepsData},
+		{Name: "delete --purge-data removes the data too", Fn: purgeData},
+	})
 }
 
 func applyCreates(t *testing.T) {
