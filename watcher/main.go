@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -25,7 +26,7 @@ import (
 func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig for out-of-cluster use (default: in-cluster)")
 	allNodes := flag.Bool("all-nodes", false, "watch the pods of every node, not only $NODE_NAME's")
-	listen := flag.String("listen", ":9090", "address of /healthz and /readyz")
+	listen := flag.String("listen", ":9090", "address of /healthz, /readyz and /metrics")
 	flag.Parse()
 	if err := run(*kubeconfig, *allNodes, *listen); err != nil {
 		fmt.Fprintln(os.Stderr, "watcher:", err)
@@ -51,13 +52,13 @@ func run(kubeconfig string, allNodes bool, listen string) error {
 
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	var synced atomic.Bool
-	srv := &http.Server{Addr: listen, Handler: health(&synced), ReadHeaderTimeout: 5 * time.Second}
+	w := newWatcher(client, log, node, allNodes)
+	srv := &http.Server{Addr: listen, Handler: handler(&synced, w.metrics), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("health server", "err", err)
 		}
 	}()
-	w := newWatcher(client, log, node, allNodes)
 	err = w.run(ctx, &synced)
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -72,8 +73,9 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 	return rest.InClusterConfig()
 }
 
-func health(synced *atomic.Bool) http.Handler {
+func handler(synced *atomic.Bool, m *metrics) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !synced.Load() {

@@ -22,10 +22,19 @@ type watcher struct {
 	log      *slog.Logger
 	node     string
 	allNodes bool
+	metrics  *metrics
+	informer cache.SharedIndexInformer
 }
 
 func newWatcher(client kubernetes.Interface, log *slog.Logger, node string, allNodes bool) *watcher {
-	return &watcher{client: client, log: log, node: node, allNodes: allNodes}
+	w := &watcher{client: client, log: log, node: node, allNodes: allNodes}
+	w.metrics = newMetrics(func() float64 {
+		if w.informer == nil {
+			return 0
+		}
+		return float64(len(w.informer.GetStore().ListKeys()))
+	})
+	return w
 }
 
 func (w *watcher) run(ctx context.Context, synced *atomic.Bool) error {
@@ -40,6 +49,16 @@ func (w *watcher) run(ctx context.Context, synced *atomic.Bool) error {
 	opts = append(opts, informers.WithTransform(trim))
 	factory := informers.NewSharedInformerFactoryWithOptions(w.client, 10*time.Minute, opts...)
 	informer := factory.Core().V1().Pods().Informer()
+	// A broken watch (API server restart, expired resource version) makes
+	// the informer list again; the list's differences arrive as the usual
+	// add and delete events, so nothing that happened meanwhile is lost.
+	if err := informer.SetWatchErrorHandler(func(r *cache.Reflector, err error) {
+		w.metrics.watchRestarts.Inc()
+		cache.DefaultWatchErrorHandler(context.Background(), r, err)
+	}); err != nil {
+		return err
+	}
+	w.informer = informer
 	if _, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { w.emit("created", obj, nil) },
 		UpdateFunc: w.updated,
@@ -87,6 +106,7 @@ func (w *watcher) emit(event string, obj any, changes []string) {
 	if len(changes) > 0 {
 		attrs = append(attrs, "changes", changes)
 	}
+	w.metrics.events.WithLabelValues(event).Inc()
 	w.log.Info("pod "+event, attrs...)
 }
 

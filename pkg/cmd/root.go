@@ -54,6 +54,7 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 		NewCmdApply(f, streams),
 		NewCmdDiff(f, streams),
 		NewCmdDelete(f, streams),
+		NewCmdEvents(f, streams),
 		NewCmdVersion(streams),
 	)
 	return cmd
