@@ -4,7 +4,7 @@ package kubectlstack
 
 import "embed"
 
-// Manifests holds base/ and overlays/ exactly as they are in the repository.
+// Manifests holds base/, overlays/ and components/ exactly as they are in the repository.
 //
-//go:embed base overlays
+//go:embed base overlays components
 var Manifests embed.FS

@@ -3,6 +3,8 @@ package build_test
 import (
 	"os"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 func writeFile(t *testing.T, path, data string) {
@@ -10,4 +12,8 @@ func writeFile(t *testing.T, path, data string) {
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func unstructuredMap(obj map[string]any, fields ...string) (map[string]any, bool, error) {
+	return unstructured.NestedMap(obj, fields...)
 }

@@ -50,6 +50,7 @@ func TestLifecycle(t *testing.T) {
 		{Name: "diff before anything is applied shows every object", Fn: diffEmpty},
 		{Name: "apply without -k creates the built-in dev overlay", Fn: applyCreates},
 		{Name: "--wait reports progress and names what is not ready at the timeout", Fn: waitTimesOut},
+		{Name: "the watcher's ServiceAccount reads pods and nothing else", Fn: watcherLeastPrivilege},
 		{Name: "apply again from the folder reports everything unchanged", Fn: applyUnchanged},
 		{Name: "dry-run=server reports changes and persists none", Fn: dryRunChangesNothing},
 		{Name: "diff exits 0 when in step and 1 when not", Fn: diffExitCodes},
