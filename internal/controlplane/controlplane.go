@@ -66,6 +66,11 @@ type ControlPlane struct {
 	opts              Options
 	tokens            map[string]string
 	ca                *pki.CA
+	// apiserver is how the first API server was started, for restarts.
+	apiserver struct {
+		path, etcdURL, address string
+		args                   []string
+	}
 }
 
 // BinDir returns the binaries' folder from the environment, or an error that
@@ -127,7 +132,9 @@ func (cp *ControlPlane) start(ctx context.Context, binDir string) error {
 	if err != nil {
 		return err
 	}
-	if err := cp.procs.Run(filepath.Join(binDir, "kube-apiserver"), args...); err != nil {
+	cp.apiserver.path, cp.apiserver.etcdURL, cp.apiserver.address, cp.apiserver.args =
+		filepath.Join(binDir, "kube-apiserver"), etcdURL, address, args
+	if err := cp.procs.Run(cp.apiserver.path, args...); err != nil {
 		return err
 	}
 	if cp.Kubeconfig, err = cp.WriteKubeconfig("admin", AdminUser); err != nil {
@@ -199,6 +206,43 @@ func (cp *ControlPlane) issueCerts(address string) (serving, kubeletClient [2]st
 	return serving, kubeletClient, err
 }
 
+// RestartAPIServer kills the API server, as a crash would, runs during while
+// it is down, and starts it again on the same address.
+func (cp *ControlPlane) RestartAPIServer(ctx context.Context, during func() error) error {
+	if err := cp.procs.Kill("kube-apiserver"); err != nil {
+		return err
+	}
+	if err := during(); err != nil {
+		return err
+	}
+	if err := cp.procs.Run(cp.apiserver.path, cp.apiserver.args...); err != nil {
+		return err
+	}
+	return cp.waitReady(ctx)
+}
+
+// StartSecondAPIServer runs another API server on the same etcd, as an HA
+// control plane has, and returns an admin kubeconfig for it: clients of the
+// first one can then be cut off while the cluster goes on changing.
+func (cp *ControlPlane) StartSecondAPIServer(ctx context.Context) (string, error) {
+	ports, err := freePorts(1)
+	if err != nil {
+		return "", err
+	}
+	args, err := cp.apiserverArgs(cp.apiserver.etcdURL, cp.apiserver.address, ports[0])
+	if err != nil {
+		return "", err
+	}
+	if err := cp.procs.RunNamed("kube-apiserver-2", cp.apiserver.path, args...); err != nil {
+		return "", err
+	}
+	server := "https://" + net.JoinHostPort(cp.apiserver.address, strconv.Itoa(ports[0]))
+	if err := cp.waitServer(ctx, server); err != nil {
+		return "", err
+	}
+	return cp.writeKubeconfig("admin-2", AdminUser, server)
+}
+
 // IssueServing signs a serving certificate for a node component.
 func (cp *ControlPlane) IssueServing(name string, ips ...net.IP) (cert, key string, err error) {
 	return cp.ca.Issue(pki.Request{Name: name, CommonName: name, Server: true, IPs: ips})
@@ -268,6 +312,10 @@ func (cp *ControlPlane) writeAuth() error {
 // the API-server-only mode the server's certificate is self-signed by the
 // API server itself, so the kubeconfig skips its verification.
 func (cp *ControlPlane) WriteKubeconfig(file, user string) (string, error) {
+	return cp.writeKubeconfig(file, user, cp.Server)
+}
+
+func (cp *ControlPlane) writeKubeconfig(file, user, server string) (string, error) {
 	trust := "insecure-skip-tls-verify: true"
 	if cp.full() {
 		trust = "certificate-authority: " + cp.CAFile
@@ -291,18 +339,22 @@ contexts:
 - name: local
   context: {cluster: local, user: %q}
 current-context: local
-`, cp.Server, trust, user, cp.tokens[user], user)
+`, server, trust, user, cp.tokens[user], user)
 	return path, os.WriteFile(path, []byte(cfg), 0o600)
 }
 
 func (cp *ControlPlane) waitReady(ctx context.Context) error {
+	return cp.waitServer(ctx, cp.Server)
+}
+
+func (cp *ControlPlane) waitServer(ctx context.Context, server string) error {
 	client := &http.Client{
 		Timeout:   2 * time.Second,
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, //nolint:gosec // readiness poll of our own server
 	}
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, cp.Server+"/readyz", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, server+"/readyz", nil)
 		req.Header.Set("Authorization", "Bearer "+cp.tokens[AdminUser])
 		if resp, err := client.Do(req); err == nil {
 			resp.Body.Close()

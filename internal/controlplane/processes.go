@@ -32,7 +32,12 @@ func NewProcesses(dir string, detach bool) *Processes {
 
 // Run starts path with args; the log is named after the program.
 func (p *Processes) Run(path string, args ...string) error {
-	name := filepath.Base(path)
+	return p.RunNamed(filepath.Base(path), path, args...)
+}
+
+// RunNamed starts path with args under a name of its own, for a second copy
+// of a program; the log is NAME.log.
+func (p *Processes) RunNamed(name, path string, args ...string) error {
 	log, err := os.Create(filepath.Join(p.dir, name+".log"))
 	if err != nil {
 		return err
@@ -75,6 +80,26 @@ func (p *Processes) PIDs() []int {
 		pids = append(pids, pr.cmd.Process.Pid)
 	}
 	return pids
+}
+
+// Kill ends the process named name at once, as a crash would, waits for it
+// and forgets it.
+func (p *Processes) Kill(name string) error {
+	for i, pr := range p.procs {
+		select {
+		case <-pr.done:
+			continue
+		default:
+		}
+		if pr.name != name {
+			continue
+		}
+		_ = pr.cmd.Process.Kill()
+		<-pr.done
+		p.procs = append(p.procs[:i], p.procs[i+1:]...)
+		return nil
+	}
+	return fmt.Errorf("no running %s to kill", name)
 }
 
 // Stop ends the processes newest first: SIGTERM, then SIGKILL after a grace
