@@ -3,8 +3,13 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -128,4 +133,53 @@ func waitGone(t *testing.T, name string) {
 		_, err := env.client.CoreV1().Pods(stack.Namespace).Get(context.Background(), name, metav1.GetOptions{})
 		return err != nil
 	})
+}
+
+// `kubectl stack events -f` streams a pod created after it started, and
+// Ctrl-C ends it with exit status 0.
+func eventsFollow(t *testing.T) {
+	const name = "follow-probe"
+	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), "stack", "events", "-f", "--pod", "^"+name+"$")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.kubeconfig,
+		"PATH="+env.pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	// Give the stream a moment to attach before the pod appears.
+	time.Sleep(2 * time.Second)
+	pods := env.client.CoreV1().Pods(stack.Namespace)
+	if _, err := pods.Create(context.Background(), probePod(name), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = pods.Delete(context.Background(), name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
+	}()
+	timeout := time.After(30 * time.Second)
+	for found := false; !found; {
+		select {
+		case line := <-lines:
+			found = strings.Contains(line, "created") && strings.Contains(line, name)
+		case <-timeout:
+			_ = cmd.Process.Kill()
+			t.Fatalf("events -f did not show the creation of %s", name)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("events -f after Ctrl-C: %v, want exit status 0", err)
+	}
 }
