@@ -84,12 +84,9 @@ func (o *DeleteOptions) target() (*kube.Clients, string, error) {
 		}
 		return c, apply.SetNamespace(objs), nil
 	}
-	ns, explicit, err := o.factory.ToRawKubeConfigLoader().Namespace()
+	ns, _, err := stackNamespace(o.factory)
 	if err != nil {
-		return nil, "", fmt.Errorf("reading kubeconfig: %s (check --kubeconfig and --context)", kube.OneLine(err))
-	}
-	if !explicit {
-		ns = stack.Namespace
+		return nil, "", err
 	}
 	c, err := kube.NewClients(o.factory)
 	return c, ns, err

@@ -13,7 +13,6 @@ import (
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/events"
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
-	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 var eventsExample = templates.Examples(`
@@ -96,12 +95,9 @@ func (o *EventsOptions) Validate() (events.Filter, error) {
 
 // Run prints the events.
 func (o *EventsOptions) Run(cmd *cobra.Command, filter events.Filter) error {
-	ns, explicit, err := o.factory.ToRawKubeConfigLoader().Namespace()
+	ns, _, err := stackNamespace(o.factory)
 	if err != nil {
-		return fmt.Errorf("reading kubeconfig: %s (check --kubeconfig and --context)", kube.OneLine(err))
-	}
-	if !explicit {
-		ns = stack.Namespace
+		return err
 	}
 	c, err := kube.NewClients(o.factory)
 	if err != nil {

@@ -1,15 +1,12 @@
 package cmd
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
 	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
-	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // overlayFlags are the flags of the verbs that read an overlay.
@@ -33,12 +30,9 @@ func (o *overlayFlags) load(f cmdutil.Factory) (*kube.Clients, []apply.Object, e
 	if err != nil {
 		return nil, nil, err
 	}
-	ns, explicit, err := f.ToRawKubeConfigLoader().Namespace()
+	ns, explicit, err := stackNamespace(f)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading kubeconfig: %s (check --kubeconfig and --context)", kube.OneLine(err))
-	}
-	if !explicit {
-		ns = stack.Namespace
+		return nil, nil, err
 	}
 	mapped, err := apply.Map(objs, c.Mapper, ns)
 	if err != nil {
