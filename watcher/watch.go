@@ -163,17 +163,42 @@ func restarts(p *corev1.Pod) int32 {
 	return n
 }
 
-// trim drops what the watcher never reads before the object enters the cache.
+// trim keeps only what the watcher reads (labels, node, phase, readiness,
+// IP, container states and restarts) before the object enters the cache:
+// with thousands of pods on a node the rest would be most of its memory.
 func trim(obj any) (any, error) {
-	if pod, ok := obj.(*corev1.Pod); ok {
-		pod.ManagedFields = nil
-		pod.Annotations = nil
-		pod.Spec.Volumes = nil
-		pod.Spec.InitContainers = nil
-		pod.Spec.Containers = nil
-		pod.Spec.Affinity = nil
-		pod.Spec.Tolerations = nil
-		pod.Status.InitContainerStatuses = nil
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return obj, nil
 	}
-	return obj, nil
+	pod.ManagedFields = nil
+	pod.Annotations = nil
+	pod.OwnerReferences = nil
+	pod.Finalizers = nil
+	pod.Spec = corev1.PodSpec{NodeName: pod.Spec.NodeName}
+	var ready []corev1.PodCondition
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			ready = append(ready, corev1.PodCondition{Type: c.Type, Status: c.Status})
+		}
+	}
+	statuses := make([]corev1.ContainerStatus, 0, len(pod.Status.ContainerStatuses))
+	for _, c := range pod.Status.ContainerStatuses {
+		statuses = append(statuses, corev1.ContainerStatus{Name: c.Name, State: stateOnly(c.State), RestartCount: c.RestartCount})
+	}
+	pod.Status = corev1.PodStatus{Phase: pod.Status.Phase, PodIP: pod.Status.PodIP, Conditions: ready, ContainerStatuses: statuses}
+	return pod, nil
+}
+
+// stateOnly keeps which state a container is in and its reason.
+func stateOnly(s corev1.ContainerState) corev1.ContainerState {
+	switch {
+	case s.Running != nil:
+		return corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
+	case s.Waiting != nil:
+		return corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: s.Waiting.Reason}}
+	case s.Terminated != nil:
+		return corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: s.Terminated.Reason}}
+	}
+	return s
 }
