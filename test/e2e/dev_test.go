@@ -124,12 +124,16 @@ func nodePortAnswers(t *testing.T) {
 	url := "http://" + net.JoinHostPort(env.nodeIP, strconv.Itoa(stack.WebNodePort))
 	// A new connection per request, so kube-proxy picks a pod each time.
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	for i := 0; i < 300 && len(seen) < len(want); i++ {
+	// kube-proxy adds a pod to the Service a moment after it turns ready, so
+	// keep asking for a while rather than a fixed number of times.
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; len(seen) < len(want) && time.Now().Before(deadline); i++ {
 		var got servingHost
 		if err := getJSON(client, url+stack.ServingHostPath, &got); err != nil {
 			t.Fatalf("request %d: %v", i, err)
 		}
 		seen[got.PodName] = got
+		time.Sleep(20 * time.Millisecond)
 	}
 	for name, ip := range want {
 		got, ok := seen[name]
