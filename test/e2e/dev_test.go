@@ -274,7 +274,13 @@ func dnsAndPolicies(t *testing.T) {
 	if resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(healthz); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("the watcher does not answer its node on %s (%v), so the check below would prove nothing", healthz, err)
 	}
-	if tcpFrom(t, web, watcher.Status.PodIP, 9090) {
-		t.Errorf("web reached the watcher on 9090 despite default-deny-ingress: NetworkPolicies are not enforced")
+	// kube-router programs a new pod's rules within moments of its start;
+	// allow it that long, then the connection must be refused for good.
+	deadline := time.Now().Add(20 * time.Second)
+	for tcpFrom(t, web, watcher.Status.PodIP, 9090) {
+		if time.Now().After(deadline) {
+			t.Fatalf("web still reaches the watcher on 9090 despite default-deny-ingress: NetworkPolicies are not enforced")
+		}
+		time.Sleep(time.Second)
 	}
 }
