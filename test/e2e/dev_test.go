@@ -30,7 +30,7 @@ func TestDevStack(t *testing.T) {
 		{Name: "NodePort 30080 is answered by every web pod with its own IP and serving-host", Fn: nodePortAnswers},
 		{Name: "CoreDNS resolves the stack's names and kube-router enforces its NetworkPolicies", Fn: dnsAndPolicies},
 		{Name: "the watcher reports a pod's create, updates and delete in kubectl stack events", Fn: eventsReported},
-		{Name: "kubectl stack events -f streams new events and ends cleanly on Ctrl-C", Fn: eventsFollow},
+		{Name: "kubectl stack events -f streams new events, survives a watcher pod's replacement, ends cleanly on Ctrl-C", Fn: eventsFollow},
 		{Name: "a row written to MySQL survives deleting mysql-0", Fn: rowSurvives},
 		{Name: "a second apply reports everything unchanged", Fn: applyAgain},
 		{Name: "delete removes everything but the data", Fn: deleteKeepsData},

@@ -135,11 +135,11 @@ func waitGone(t *testing.T, name string) {
 	})
 }
 
-// `kubectl stack events -f` streams a pod created after it started, and
-// Ctrl-C ends it with exit status 0.
+// `kubectl stack events -f` streams a pod created after it started, keeps
+// going when the watcher pod is replaced (the new pod's lines join the
+// stream), and Ctrl-C ends it with exit status 0.
 func eventsFollow(t *testing.T) {
-	const name = "follow-probe"
-	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), "stack", "events", "-f", "--pod", "^"+name+"$")
+	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), "stack", "events", "-f", "--type", "created", "--pod", "^follow-probe")
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.kubeconfig,
 		"PATH="+env.pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	stdout, err := cmd.StdoutPipe()
@@ -149,7 +149,8 @@ func eventsFollow(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	lines := make(chan string, 10)
+	defer func() { _ = cmd.Process.Kill() }()
+	lines := make(chan string, 100)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
@@ -159,27 +160,53 @@ func eventsFollow(t *testing.T) {
 	}()
 	// Give the stream a moment to attach before the pod appears.
 	time.Sleep(2 * time.Second)
-	pods := env.client.CoreV1().Pods(stack.Namespace)
-	if _, err := pods.Create(context.Background(), probePod(name), metav1.CreateOptions{}); err != nil {
+	createAndExpect(t, lines, "follow-probe-1")
+
+	old := pods(t, stack.Watcher)[0]
+	if err := env.client.CoreV1().Pods(stack.Namespace).Delete(context.Background(), old.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		_ = pods.Delete(context.Background(), name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
-	}()
-	timeout := time.After(30 * time.Second)
-	for found := false; !found; {
-		select {
-		case line := <-lines:
-			found = strings.Contains(line, "created") && strings.Contains(line, name)
-		case <-timeout:
-			_ = cmd.Process.Kill()
-			t.Fatalf("events -f did not show the creation of %s", name)
+	waitFor(t, "the watcher's replacement", func() bool {
+		for _, p := range pods(t, stack.Watcher) {
+			if p.UID != old.UID && podReady(&p) {
+				return true
+			}
 		}
-	}
+		return false
+	})
+	createAndExpect(t, lines, "follow-probe-2")
+
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("events -f after Ctrl-C: %v, want exit status 0", err)
+	}
+}
+
+// createAndExpect creates a probe pod and waits for its creation line on
+// the -f stream.
+func createAndExpect(t *testing.T, lines <-chan string, name string) {
+	t.Helper()
+	pods := env.client.CoreV1().Pods(stack.Namespace)
+	if _, err := pods.Create(context.Background(), probePod(name), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = pods.Delete(context.Background(), name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
+	})
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("events -f ended before %s was created", name)
+			}
+			if strings.Contains(line, "created") && strings.Contains(line, name) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("events -f did not show the creation of %s", name)
+		}
 	}
 }

@@ -45,6 +45,10 @@ func TestBadInputIsAOneLineErrorAndChangesNothing(t *testing.T) {
 			`--output "xml" is not supported: use json or yaml`},
 		{"-n that contradicts the overlay", []string{"apply", "-n", "elsewhere"},
 			"-n elsewhere conflicts with the overlay"},
+		{"events where the watcher is not deployed", []string{"events", "-n", "default"},
+			`the watcher is not deployed in namespace "default" (no DaemonSet watcher)`},
+		{"events with an unknown type", []string{"events", "--type", "renamed"},
+			`--type "renamed" is not an event: use created, updated or deleted`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
