@@ -55,6 +55,7 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 		NewCmdDiff(f, streams),
 		NewCmdDelete(f, streams),
 		NewCmdEvents(f, streams),
+		NewCmdStatus(f, streams),
 		NewCmdVersion(streams),
 	)
 	return cmd

@@ -25,6 +25,8 @@ func Write(w io.Writer, header []string, rows [][]string) error {
 			},
 		})),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		// Headers are written as they should read ("SERVING-HOST", "POD IP").
+		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 		tablewriter.WithPadding(tw.Padding{Right: "   ", Overwrite: true}),
 	)

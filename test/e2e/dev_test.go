@@ -28,6 +28,7 @@ func TestDevStack(t *testing.T) {
 		{Name: "apply -k overlays/dev creates the stack and waits until it is ready", Fn: applyDev},
 		{Name: "3 web pods run with distinct IPs, mysql-0 is ready on its hostPath volume, the watcher covers every node", Fn: podsRun},
 		{Name: "NodePort 30080 is answered by every web pod with its own IP and serving-host", Fn: nodePortAnswers},
+		{Name: "status shows live serving-hosts, the bound volume, a replaced pod, and health as its exit code", Fn: statusShowsTheStack},
 		{Name: "CoreDNS resolves the stack's names and kube-router enforces its NetworkPolicies", Fn: dnsAndPolicies},
 		{Name: "the watcher reports a pod's create, updates and delete in kubectl stack events", Fn: eventsReported},
 		{Name: "kubectl stack events -f streams new events, survives a watcher pod's replacement, ends cleanly on Ctrl-C", Fn: eventsFollow},

@@ -1,0 +1,331 @@
+// Package status reads the stack's state: one row per pod of each tier with
+// its serving-host read live through the API server's pod proxy, the
+// database's storage, the Services with their NodePort URLs, the
+// NetworkPolicies, and warnings. It knows nothing of cobra.
+package status
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+// Timeouts of the live serving-host reads: one hung pod never stalls the
+// table beyond PerPod, and all of them together end by Overall.
+const (
+	PerPod  = 2 * time.Second
+	Overall = 5 * time.Second
+)
+
+// Row is one pod of the stack.
+type Row struct {
+	Component   string    `json:"component"`
+	Pod         string    `json:"pod"`
+	Node        string    `json:"node"`
+	PodIP       string    `json:"podIP"`
+	ServingHost string    `json:"servingHost,omitempty"`
+	Ready       bool      `json:"ready"`
+	Status      string    `json:"status"`
+	Restarts    int32     `json:"restarts"`
+	Created     time.Time `json:"created"`
+	Flags       []string  `json:"flags,omitempty"`
+}
+
+// Report is the whole picture.
+type Report struct {
+	Namespace string    `json:"namespace"`
+	Rows      []Row     `json:"pods"`
+	Claims    []Claim   `json:"storage"`
+	Services  []Service `json:"services"`
+	Policies  []string  `json:"networkPolicies"`
+	Warnings  []string  `json:"warnings,omitempty"`
+	Healthy   bool      `json:"healthy"`
+}
+
+// Claim is the database's storage.
+type Claim struct {
+	Name     string `json:"claim"`
+	Volume   string `json:"volume"`
+	Capacity string `json:"capacity"`
+	Bound    bool   `json:"bound"`
+}
+
+// Service is one Service of the stack with the URLs that reach it.
+type Service struct {
+	Name string   `json:"name"`
+	Type string   `json:"type"`
+	IP   string   `json:"clusterIP"`
+	URLs []string `json:"urls,omitempty"`
+}
+
+// ErrNotDeployed means the namespace holds none of the stack's workloads.
+type ErrNotDeployed struct{ Namespace string }
+
+func (e ErrNotDeployed) Error() string {
+	return fmt.Sprintf("the stack is not deployed in namespace %q: deploy it with `kubectl stack apply`, or pass -n with its namespace", e.Namespace)
+}
+
+// Collect reads the report.
+func Collect(ctx context.Context, c kubernetes.Interface, ns string) (*Report, error) {
+	r := &Report{Namespace: ns, Healthy: true}
+	found := false
+	for _, comp := range stack.Components {
+		n, err := r.addComponent(ctx, c, ns, comp)
+		if err != nil {
+			return nil, err
+		}
+		found = found || n
+	}
+	if !found {
+		return nil, ErrNotDeployed{Namespace: ns}
+	}
+	r.readServingHosts(ctx, c, ns)
+	for _, step := range []func(context.Context, kubernetes.Interface, string) error{r.addStorage, r.addServices, r.addPolicies} {
+		if err := step(ctx, c, ns); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func (r *Report) warn(format string, args ...any) {
+	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
+	r.Healthy = false
+}
+
+// addComponent adds a tier's pods and checks it has as many ready as it wants.
+func (r *Report) addComponent(ctx context.Context, c kubernetes.Interface, ns string, comp stack.Component) (bool, error) {
+	want, exists, err := desired(ctx, c, ns, comp)
+	if err != nil || !exists {
+		return false, err
+	}
+	pods, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(comp.Selector()).String()})
+	if err != nil {
+		return true, kube.Explain(err)
+	}
+	ready := 0
+	for _, p := range pods.Items {
+		row := podRow(comp, &p)
+		if row.Ready {
+			ready++
+		}
+		if p.Status.Phase == corev1.PodPending {
+			r.warn("%s is pending: %s", p.Name, pendingReason(&p))
+		}
+		if row.Status == "CrashLoopBackOff" {
+			r.warn("%s is crash-looping (%d restarts)", p.Name, row.Restarts)
+		}
+		r.Rows = append(r.Rows, row)
+	}
+	switch {
+	case want == 0 && comp.Kind != "DaemonSet":
+		r.warn("%s is scaled to 0 replicas", comp.Name)
+	case int32(ready) < want:
+		r.warn("%s: %d of %d pods ready", comp.Name, ready, want)
+	}
+	return true, nil
+}
+
+// desired is how many ready pods a tier's workload wants.
+func desired(ctx context.Context, c kubernetes.Interface, ns string, comp stack.Component) (int32, bool, error) {
+	var want int32
+	var err error
+	switch comp.Kind {
+	case "Deployment":
+		dep, e := c.AppsV1().Deployments(ns).Get(ctx, comp.Name, metav1.GetOptions{})
+		err = e
+		if e == nil {
+			want = *dep.Spec.Replicas
+		}
+	case "StatefulSet":
+		sts, e := c.AppsV1().StatefulSets(ns).Get(ctx, comp.Name, metav1.GetOptions{})
+		err = e
+		if e == nil {
+			want = *sts.Spec.Replicas
+		}
+	case "DaemonSet":
+		ds, e := c.AppsV1().DaemonSets(ns).Get(ctx, comp.Name, metav1.GetOptions{})
+		err = e
+		if e == nil {
+			want = ds.Status.DesiredNumberScheduled
+		}
+	}
+	if apierrors.IsNotFound(err) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, kube.Explain(err)
+	}
+	return want, true, nil
+}
+
+func podRow(comp stack.Component, p *corev1.Pod) Row {
+	row := Row{Component: comp.Component, Pod: p.Name, Node: p.Spec.NodeName, PodIP: p.Status.PodIP,
+		Status: string(p.Status.Phase), Created: p.CreationTimestamp.Time}
+	for _, cond := range p.Status.Conditions {
+		if cond.Type == corev1.PodReady {
+			row.Ready = cond.Status == corev1.ConditionTrue
+		}
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		row.Restarts += cs.RestartCount
+		if cs.State.Waiting != nil && cs.State.Waiting.Reason != "" {
+			row.Status = cs.State.Waiting.Reason
+		}
+	}
+	if p.DeletionTimestamp != nil {
+		row.Status = "Terminating"
+	}
+	return row
+}
+
+func pendingReason(p *corev1.Pod) string {
+	for _, c := range p.Status.Conditions {
+		if c.Status == corev1.ConditionFalse && c.Message != "" {
+			return c.Message
+		}
+	}
+	return "not scheduled or started yet"
+}
+
+// readServingHosts asks every running web pod for its serving-host through
+// the API server's pod proxy, all at once, each within PerPod and all within
+// Overall.
+func (r *Report) readServingHosts(ctx context.Context, c kubernetes.Interface, ns string) {
+	ctx, cancel := context.WithTimeout(ctx, Overall)
+	defer cancel()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for i := range r.Rows {
+		row := &r.Rows[i]
+		if row.Component != stack.Web.Component || row.PodIP == "" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			host, err := servingHost(ctx, c, ns, row.Pod)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				row.Flags = append(row.Flags, "unreachable")
+				r.warn("%s did not answer %s: %v", row.Pod, stack.ServingHostPath, err)
+			case host != row.Pod:
+				row.ServingHost = host
+				row.Flags = append(row.Flags, "serving-host differs from pod name")
+				r.warn("%s says its serving-host is %q", row.Pod, host)
+			default:
+				row.ServingHost = host
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func servingHost(ctx context.Context, c kubernetes.Interface, ns, pod string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, PerPod)
+	defer cancel()
+	port := strconv.Itoa(stack.WebContainerPort)
+	body, err := c.CoreV1().Pods(ns).ProxyGet("http", pod, port, stack.ServingHostPath, nil).DoRaw(ctx)
+	if err != nil {
+		return "", fmt.Errorf("%s", kube.OneLine(err))
+	}
+	var got struct {
+		ServingHost string `json:"servingHost"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		return "", fmt.Errorf("not JSON: %v", err)
+	}
+	return got.ServingHost, nil
+}
+
+func (r *Report) addStorage(ctx context.Context, c kubernetes.Interface, ns string) error {
+	pvc, err := c.CoreV1().PersistentVolumeClaims(ns).Get(ctx, stack.MySQLClaim, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return kube.Explain(err)
+	}
+	claim := Claim{Name: pvc.Name, Volume: pvc.Spec.VolumeName, Bound: pvc.Status.Phase == corev1.ClaimBound}
+	if q, ok := pvc.Status.Capacity[corev1.ResourceStorage]; ok {
+		claim.Capacity = q.String()
+	}
+	if !claim.Bound {
+		r.warn("claim %s is %s", pvc.Name, pvc.Status.Phase)
+	}
+	r.Claims = append(r.Claims, claim)
+	return nil
+}
+
+func (r *Report) addServices(ctx context.Context, c kubernetes.Interface, ns string) error {
+	svcs, err := c.CoreV1().Services(ns).List(ctx, metav1.ListOptions{LabelSelector: stack.LabelInstance + "=" + stack.Instance})
+	if err != nil {
+		return kube.Explain(err)
+	}
+	addrs, err := nodeAddresses(ctx, c)
+	if err != nil {
+		return err
+	}
+	for _, s := range svcs.Items {
+		svc := Service{Name: s.Name, Type: string(s.Spec.Type), IP: s.Spec.ClusterIP}
+		for _, p := range s.Spec.Ports {
+			for _, a := range addrs {
+				if p.NodePort != 0 {
+					svc.URLs = append(svc.URLs, "http://"+net.JoinHostPort(a, strconv.Itoa(int(p.NodePort)))+"/")
+				}
+			}
+		}
+		r.Services = append(r.Services, svc)
+	}
+	sort.Slice(r.Services, func(i, j int) bool { return r.Services[i].Name < r.Services[j].Name })
+	return nil
+}
+
+// nodeAddresses are the InternalIPs of the nodes that run containers.
+func nodeAddresses(ctx context.Context, c kubernetes.Interface) ([]string, error) {
+	nodes, err := c.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		if apierrors.IsForbidden(err) {
+			return nil, nil // a namespaced user still gets the rest
+		}
+		return nil, kube.Explain(err)
+	}
+	var out []string
+	for _, n := range nodes.Items {
+		for _, a := range n.Status.Addresses {
+			if a.Type == corev1.NodeInternalIP {
+				out = append(out, a.Address)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (r *Report) addPolicies(ctx context.Context, c kubernetes.Interface, ns string) error {
+	list, err := c.NetworkingV1().NetworkPolicies(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return kube.Explain(err)
+	}
+	for _, p := range list.Items {
+		r.Policies = append(r.Policies, p.Name)
+	}
+	sort.Strings(r.Policies)
+	return nil
+}
