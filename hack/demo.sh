@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's main job: bring up a cluster (kind when Docker runs here,
 # else hack/'s local node), apply overlays/dev with the plugin, and show the
-# stack and its URL. `hack/demo.sh down` removes the local cluster.
+# stack (kubectl stack status) and its URL. `hack/demo.sh down` removes the local cluster.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -20,8 +20,7 @@ export KUBECONFIG=$kubeconfig
 export PATH="$root/bin:$PATH"
 bin/kubectl-stack apply -k overlays/dev
 echo
-bin_dir=$(hack/build-binaries.sh node)
-"$bin_dir/kubectl" -n k8s-assignment get pods -o wide
+bin/kubectl-stack status
 ip=$(awk '$2 == "00000000" {print $1; exit}' /proc/net/route | xargs -I{} ip -4 -o addr show dev {} | awk '{split($4, a, "/"); print a[1]; exit}')
 echo
 echo "web tier:   http://$ip:30080/   (serving-host as JSON: http://$ip:30080/serving-host)"

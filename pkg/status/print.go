@@ -36,7 +36,8 @@ func (r *Report) Print(w io.Writer, wide bool) error {
 		fmt.Fprintf(w, "\nstorage:   claim %s, volume %s, %s, bound=%v\n", c.Name, dash(c.Volume), dash(c.Capacity), c.Bound)
 	}
 	for _, s := range r.Services {
-		fmt.Fprintf(w, "service:   %s (%s %s) %s\n", s.Name, s.Type, s.IP, strings.Join(s.URLs, " "))
+		line := fmt.Sprintf("service:   %s (%s %s) %s", s.Name, s.Type, s.IP, strings.Join(s.URLs, " "))
+		fmt.Fprintln(w, strings.TrimSpace(line))
 	}
 	fmt.Fprintf(w, "policies:  %s\n", dash(strings.Join(r.Policies, ", ")))
 	for _, warning := range r.Warnings {
