@@ -84,10 +84,5 @@ func (o *DeleteOptions) target() (*kube.Clients, string, error) {
 		}
 		return c, apply.SetNamespace(objs), nil
 	}
-	ns, _, err := stackNamespace(o.factory)
-	if err != nil {
-		return nil, "", err
-	}
-	c, err := kube.NewClients(o.factory)
-	return c, ns, err
+	return namespacedClients(o.factory)
 }

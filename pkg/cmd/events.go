@@ -12,7 +12,6 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/events"
-	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 )
 
 var eventsExample = templates.Examples(`
@@ -95,11 +94,7 @@ func (o *EventsOptions) Validate() (events.Filter, error) {
 
 // Run prints the events.
 func (o *EventsOptions) Run(cmd *cobra.Command, filter events.Filter) error {
-	ns, _, err := stackNamespace(o.factory)
-	if err != nil {
-		return err
-	}
-	c, err := kube.NewClients(o.factory)
+	c, ns, err := namespacedClients(o.factory)
 	if err != nil {
 		return err
 	}

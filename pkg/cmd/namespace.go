@@ -22,3 +22,14 @@ func stackNamespace(f cmdutil.Factory) (ns string, explicit bool, err error) {
 	}
 	return ns, explicit, nil
 }
+
+// namespacedClients returns the clients and the stack's namespace, for the
+// verbs that read a deployed stack.
+func namespacedClients(f cmdutil.Factory) (*kube.Clients, string, error) {
+	ns, _, err := stackNamespace(f)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := kube.NewClients(f)
+	return c, ns, err
+}

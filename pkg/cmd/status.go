@@ -10,7 +10,6 @@ import (
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	"k8s.io/kubectl/pkg/util/templates"
 
-	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/status"
 )
 
@@ -66,11 +65,7 @@ func NewCmdStatus(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 
 // Run prints the report and turns its health into the exit status.
 func (o *StatusOptions) Run(cmd *cobra.Command) error {
-	ns, _, err := stackNamespace(o.factory)
-	if err != nil {
-		return err
-	}
-	c, err := kube.NewClients(o.factory)
+	c, ns, err := namespacedClients(o.factory)
 	if err != nil {
 		return err
 	}
