@@ -16,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/cli-runtime/pkg/printers"
-	"k8s.io/cli-runtime/pkg/resource"
 	"k8s.io/client-go/dynamic"
 	kapply "k8s.io/kubectl/pkg/cmd/apply"
 	cmddelete "k8s.io/kubectl/pkg/cmd/delete"
@@ -72,15 +71,8 @@ type Summary struct {
 func Apply(ctx context.Context, c *kube.Clients, objs []Object, o Options) (*Summary, error) {
 	sum := &Summary{DryRun: o.DryRun}
 	ns := setNamespace(objs, stack.Namespace)
-	set, err := newApplySet(c, ns)
+	set, infos, err := labelledSet(c, objs)
 	if err != nil {
-		return sum, err
-	}
-	infos := make([]*resource.Info, len(objs))
-	for i := range objs {
-		infos[i] = objs[i].info()
-	}
-	if err := set.AddLabels(infos...); err != nil {
 		return sum, err
 	}
 	a := applier{c: c, o: o, visited: sets.New[types.UID]()}

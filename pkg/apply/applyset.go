@@ -6,6 +6,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/resource"
 	kapply "k8s.io/kubectl/pkg/cmd/apply"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
@@ -30,6 +31,20 @@ func newApplySet(c *kube.Clients, namespace string) (*kapply.ApplySet, error) {
 	}
 	tooling := kapply.ApplySetTooling{Name: ToolingName, Version: version.Version}
 	return kapply.NewApplySet(ref, tooling, c.Mapper, client), nil
+}
+
+// labelledSet returns the ApplySet of the objects' namespace, with every
+// object labelled as its member, and the objects as kubectl's resource infos.
+func labelledSet(c *kube.Clients, objs []Object) (*kapply.ApplySet, []*resource.Info, error) {
+	set, err := newApplySet(c, setNamespace(objs, stack.Namespace))
+	if err != nil {
+		return nil, nil, err
+	}
+	infos := make([]*resource.Info, len(objs))
+	for i := range objs {
+		infos[i] = objs[i].info()
+	}
+	return set, infos, set.AddLabels(infos...)
 }
 
 // ErrNotDeployed means the namespace holds no ApplySet parent of the stack.

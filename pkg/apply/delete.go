@@ -9,9 +9,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 	kapply "k8s.io/kubectl/pkg/cmd/apply"
+	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
@@ -53,7 +55,7 @@ func Delete(ctx context.Context, c *kube.Clients, namespace string, o DeleteOpti
 			continue
 		}
 		err := resourceClient(c, m).Delete(ctx, m.GetName(), metav1.DeleteOptions{
-			PropagationPolicy: ptrTo(metav1.DeletePropagationBackground),
+			PropagationPolicy: ptr.To(metav1.DeletePropagationBackground),
 		})
 		if err != nil && !apierrors.IsNotFound(err) {
 			return sum, fmt.Errorf("deleting %s: %w", m.Ref(), kube.Explain(err))
@@ -88,7 +90,7 @@ func fromPruneObjects(found []kapply.PruneObject) []Object {
 // stackClaims lists the claims the StatefulSet created from its templates;
 // they carry the stack's labels but are not ApplySet members.
 func stackClaims(ctx context.Context, c *kube.Clients, namespace string) ([]Object, error) {
-	mapping, err := c.Mapper.RESTMapping(schemaGK("", "PersistentVolumeClaim"), "v1")
+	mapping, err := c.Mapper.RESTMapping(schema.GroupKind{Kind: "PersistentVolumeClaim"}, "v1")
 	if err != nil {
 		return nil, kube.Explain(err)
 	}
@@ -103,5 +105,3 @@ func stackClaims(ctx context.Context, c *kube.Clients, namespace string) ([]Obje
 	}
 	return out, nil
 }
-
-func ptrTo[T any](v T) *T { return &v }

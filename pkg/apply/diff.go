@@ -9,11 +9,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/cli-runtime/pkg/resource"
 	kapply "k8s.io/kubectl/pkg/cmd/apply"
 	kdiff "k8s.io/kubectl/pkg/cmd/diff"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
@@ -29,15 +27,8 @@ import (
 // It reports whether anything would change.
 func Diff(ctx context.Context, c *kube.Clients, objs []Object, streams genericiooptions.IOStreams) (bool, error) {
 	ns := setNamespace(objs, stack.Namespace)
-	set, err := newApplySet(c, ns)
+	set, _, err := labelledSet(c, objs)
 	if err != nil {
-		return false, err
-	}
-	infos := make([]*resource.Info, len(objs))
-	for i := range objs {
-		infos[i] = objs[i].info()
-	}
-	if err := set.AddLabels(infos...); err != nil {
 		return false, err
 	}
 	differ, err := kdiff.NewDiffer("LIVE", "MERGED")
@@ -119,6 +110,8 @@ func (a *applier) dryRun(ctx context.Context, obj Object, nsExists bool) (diffOb
 	}
 	a.visited.Insert(out.GetUID())
 	d := diffObject{merged: out, name: name}
+	// Only a real object goes into the interface: a typed nil would look
+	// like a live object to kubectl's differ.
 	if live != nil {
 		d.live = live
 	}
@@ -151,5 +144,3 @@ func namespaceExists(ctx context.Context, c *kube.Clients, ns string) (bool, err
 	}
 	return err == nil, kube.Explain(err)
 }
-
-func schemaGK(group, kind string) schema.GroupKind { return schema.GroupKind{Group: group, Kind: kind} }

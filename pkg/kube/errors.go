@@ -17,8 +17,6 @@ func Explain(err error) error {
 	if err == nil {
 		return nil
 	}
-	var urlErr *url.Error
-	var netErr net.Error
 	var noMatch *meta.NoKindMatchError
 	switch {
 	case apierrors.IsForbidden(err):
@@ -28,7 +26,7 @@ func Explain(err error) error {
 	case errors.As(err, &noMatch):
 		return fmt.Errorf("unknown resource kind %s: the cluster does not serve it (install its CRD first, or remove it from the overlay)",
 			noMatch.GroupKind.String())
-	case errors.As(err, &urlErr), errors.As(err, &netErr):
+	case IsUnreachable(err):
 		return fmt.Errorf("cannot reach the cluster: %s (check --kubeconfig, --context and that the API server is up)", OneLine(err))
 	}
 	return errors.New(OneLine(err))
