@@ -2,11 +2,12 @@
 # The README's test command (make test): every test, unit, API-server and
 # end-to-end on hack/'s local node. Builds what the tests need first, from
 # the Go module proxy and Debian packages, cached after the first run.
-# Needs root (the local node) and the apt packages .ci/run installs.
+# Needs root (the local node); hack/install-deps.sh installs what is missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
+hack/install-deps.sh
 export KUBECTL_STACK_BIN_DIR KUBECTL_STACK_IMAGES_DIR
 start=$SECONDS
 KUBECTL_STACK_BIN_DIR=$(hack/build-binaries.sh node)
