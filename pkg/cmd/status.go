@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/cli-runtime/pkg/printers"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	"k8s.io/kubectl/pkg/util/templates"
 
@@ -28,13 +29,18 @@ var statusExample = templates.Examples(`
 	kubectl stack status >/dev/null && echo ready
 
 	# As JSON
-	kubectl stack status -o json`)
+	kubectl stack status -o json
+
+	# Redraw whenever a pod of the stack changes; Ctrl-C ends it
+	kubectl stack status --watch`)
 
 // StatusOptions are the flags and state of `kubectl stack status`.
 type StatusOptions struct {
 	Output string
+	Watch  bool
 
 	factory cmdutil.Factory
+	drawn   bool // a report is on the screen (--watch)
 	genericiooptions.IOStreams
 }
 
@@ -48,7 +54,10 @@ func NewCmdStatus(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 			One row per pod of the web, database and watcher tiers, with each web pod's
 			serving-host read live through the API server's pod proxy, then the database's
 			storage, the Services with their NodePort URLs, the NetworkPolicies and warnings.
-			Exit status: 0 healthy, 1 not healthy, 3 no stack in the namespace.`),
+			With --watch the report is redrawn on every change a watch of the stack's pods
+			reports. Colour only on a terminal, and never with NO_COLOR set.
+			Exit status: 0 healthy, 1 not healthy, 3 no stack in the namespace
+			(with --watch: of the last report drawn).`),
 		Example: statusExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -59,19 +68,62 @@ func NewCmdStatus(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 		},
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "wide, json or yaml (default: a table)")
+	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "redraw on every change to the stack's pods until Ctrl-C")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"wide", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-// Run prints the report and turns its health into the exit status.
+// Run prints the report, once or on every change, and turns the health of
+// the last one into the exit status.
 func (o *StatusOptions) Run(cmd *cobra.Command) error {
 	c, ns, err := namespacedClients(o.factory)
 	if err != nil {
 		return err
 	}
-	report, err := status.Collect(cmd.Context(), c.Typed, ns)
+	ctx := cmd.Context()
+	if !o.Watch {
+		return o.draw(status.Collect(ctx, c, ns))
+	}
+	var last error
+	err = status.Watch(ctx, c, ns, func(report *status.Report, err error) error {
+		if ctx.Err() != nil {
+			return nil // Ctrl-C during a read: keep the last report's verdict
+		}
+		o.clear()
+		last = o.draw(report, err)
+		var exit *ExitError
+		if last != nil && !errors.As(last, &exit) {
+			return last // not a verdict but a failure: stop watching
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return last
+}
+
+// clear starts a redraw: a clean screen on a terminal, a blank line between
+// reports elsewhere (a file or a pipe keeps every report).
+func (o *StatusOptions) clear() {
+	switch {
+	case printers.IsTerminal(o.Out) && o.Output != "json" && o.Output != "yaml":
+		fmt.Fprint(o.Out, "\x1b[H\x1b[2J")
+	case o.drawn && o.Output == "":
+		fmt.Fprintln(o.Out)
+	case o.drawn && o.Output == "yaml":
+		fmt.Fprintln(o.Out, "---")
+	}
+	o.drawn = true
+}
+
+// draw prints one report and returns its verdict as an exit error.
+func (o *StatusOptions) draw(report *status.Report, err error) error {
 	var notDeployed status.ErrNotDeployed
 	if errors.As(err, &notDeployed) {
+		if o.Watch {
+			fmt.Fprintln(o.Out, err)
+		}
 		return &ExitError{Code: exitNotDeployed, Err: err}
 	}
 	if err != nil {
@@ -81,7 +133,8 @@ func (o *StatusOptions) Run(cmd *cobra.Command) error {
 	if o.Output == "wide" {
 		out.Format = ""
 	}
-	if err := out.print(o.Out, report, func(w io.Writer) error { return report.Print(w, o.Output == "wide") }); err != nil {
+	opts := status.PrintOptions{Wide: o.Output == "wide", Color: printers.AllowsColorOutput(o.Out)}
+	if err := out.print(o.Out, report, func(w io.Writer) error { return report.Print(w, opts) }); err != nil {
 		return err
 	}
 	if !report.Healthy {

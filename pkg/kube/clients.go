@@ -9,15 +9,22 @@ import (
 	"k8s.io/cli-runtime/pkg/resource"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 )
 
 // Clients are the API clients of one invocation.
 type Clients struct {
-	Dynamic    dynamic.Interface
-	Typed      kubernetes.Interface
-	Mapper     meta.RESTMapper
-	ClientFunc func(*meta.RESTMapping) (resource.RESTClient, error)
+	Dynamic  dynamic.Interface
+	Typed    kubernetes.Interface
+	Metadata metadata.Interface
+	// Unthrottled skips client-go's client-side rate limit, for fan-outs
+	// that bound their own concurrency (status's serving-host reads): the
+	// limiter would queue a thousand small reads for twenty seconds.
+	Unthrottled kubernetes.Interface
+	Mapper      meta.RESTMapper
+	ClientFunc  func(*meta.RESTMapping) (resource.RESTClient, error)
 	// Host is the API server's address, for error messages.
 	Host string
 }
@@ -37,15 +44,27 @@ func NewClients(f cmdutil.Factory) (*Clients, error) {
 	if err != nil {
 		return nil, Explain(err)
 	}
+	fast := rest.CopyConfig(cfg)
+	fast.QPS, fast.Burst, fast.RateLimiter = -1, 0, nil
+	unthrottled, err := kubernetes.NewForConfig(fast)
+	if err != nil {
+		return nil, Explain(err)
+	}
+	md, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return nil, Explain(err)
+	}
 	mapper, err := f.ToRESTMapper()
 	if err != nil {
 		return nil, Explain(err)
 	}
 	return &Clients{
-		Dynamic:    dyn,
-		Typed:      typed,
-		Mapper:     mapper,
-		ClientFunc: f.UnstructuredClientForMapping,
-		Host:       cfg.Host,
+		Dynamic:     dyn,
+		Typed:       typed,
+		Metadata:    md,
+		Unthrottled: unthrottled,
+		Mapper:      mapper,
+		ClientFunc:  f.UnstructuredClientForMapping,
+		Host:        cfg.Host,
 	}, nil
 }

@@ -6,12 +6,10 @@ package status
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -22,13 +20,6 @@ import (
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
-)
-
-// Timeouts of the live serving-host reads: one hung pod never stalls the
-// table beyond PerPod, and all of them together end by Overall.
-const (
-	PerPod  = 2 * time.Second
-	Overall = 5 * time.Second
 )
 
 // Row is one pod of the stack.
@@ -52,8 +43,11 @@ type Report struct {
 	Claims    []Claim   `json:"storage"`
 	Services  []Service `json:"services"`
 	Policies  []string  `json:"networkPolicies"`
-	Warnings  []string  `json:"warnings,omitempty"`
-	Healthy   bool      `json:"healthy"`
+	// Members counts the objects of the stack's ApplySet; -1 when the stack
+	// was applied without its ApplySet parent (plain kubectl).
+	Members  int      `json:"applySetMembers"`
+	Warnings []string `json:"warnings,omitempty"`
+	Healthy  bool     `json:"healthy"`
 }
 
 // Claim is the database's storage.
@@ -80,7 +74,8 @@ func (e ErrNotDeployed) Error() string {
 }
 
 // Collect reads the report.
-func Collect(ctx context.Context, c kubernetes.Interface, ns string) (*Report, error) {
+func Collect(ctx context.Context, clients *kube.Clients, ns string) (*Report, error) {
+	c := clients.Typed
 	r := &Report{Namespace: ns, Healthy: true}
 	found := false
 	for _, comp := range stack.Components {
@@ -93,12 +88,17 @@ func Collect(ctx context.Context, c kubernetes.Interface, ns string) (*Report, e
 	if !found {
 		return nil, ErrNotDeployed{Namespace: ns}
 	}
-	r.readServingHosts(ctx, c, ns)
-	for _, step := range []func(context.Context, kubernetes.Interface, string) error{r.addStorage, r.addServices, r.addPolicies} {
+	r.readServingHosts(ctx, clients.Unthrottled, ns)
+	for _, step := range []func(context.Context, kubernetes.Interface, string) error{r.addStorage, r.addServices, r.addPolicies, r.addBudgets} {
 		if err := step(ctx, c, ns); err != nil {
 			return nil, err
 		}
 	}
+	members, err := countMembers(ctx, clients.Metadata, clients.Mapper, ns)
+	if err != nil {
+		return nil, err
+	}
+	r.Members = members
 	return r, nil
 }
 
@@ -200,58 +200,6 @@ func pendingReason(p *corev1.Pod) string {
 		}
 	}
 	return "not scheduled or started yet"
-}
-
-// readServingHosts asks every running web pod for its serving-host through
-// the API server's pod proxy, all at once, each within PerPod and all within
-// Overall.
-func (r *Report) readServingHosts(ctx context.Context, c kubernetes.Interface, ns string) {
-	ctx, cancel := context.WithTimeout(ctx, Overall)
-	defer cancel()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for i := range r.Rows {
-		row := &r.Rows[i]
-		if row.Component != stack.Web.Component || row.PodIP == "" {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			host, err := servingHost(ctx, c, ns, row.Pod)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil:
-				row.Flags = append(row.Flags, "unreachable")
-				r.warn("%s did not answer %s: %v", row.Pod, stack.ServingHostPath, err)
-			case host != row.Pod:
-				row.ServingHost = host
-				row.Flags = append(row.Flags, "serving-host differs from pod name")
-				r.warn("%s says its serving-host is %q", row.Pod, host)
-			default:
-				row.ServingHost = host
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-func servingHost(ctx context.Context, c kubernetes.Interface, ns, pod string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, PerPod)
-	defer cancel()
-	port := strconv.Itoa(stack.WebContainerPort)
-	body, err := c.CoreV1().Pods(ns).ProxyGet("http", pod, port, stack.ServingHostPath, nil).DoRaw(ctx)
-	if err != nil {
-		return "", fmt.Errorf("%s", kube.OneLine(err))
-	}
-	var got struct {
-		ServingHost string `json:"servingHost"`
-	}
-	if err := json.Unmarshal(body, &got); err != nil {
-		return "", fmt.Errorf("not JSON: %v", err)
-	}
-	return got.ServingHost, nil
 }
 
 func (r *Report) addStorage(ctx context.Context, c kubernetes.Interface, ns string) error {

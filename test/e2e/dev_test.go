@@ -22,6 +22,9 @@ import (
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
+// appliedObjects is how many objects overlays/dev holds.
+const appliedObjects = 17
+
 // The dev overlay on the real node, step by step as a user would go.
 func TestDevStack(t *testing.T) {
 	steps.Run(t, []steps.Step{
@@ -44,7 +47,7 @@ func applyDev(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "17 created, 0 configured, 0 unchanged, 0 pruned") {
+	if !strings.Contains(r.stdout, fmt.Sprintf("%d created, 0 configured, 0 unchanged, 0 pruned", appliedObjects)) {
 		t.Fatalf("summary:\n%s", r.stdout)
 	}
 	if !strings.Contains(r.stderr, "ready    StatefulSet k8s-assignment/mysql") {

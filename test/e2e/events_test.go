@@ -5,9 +5,6 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -139,17 +136,7 @@ func waitGone(t *testing.T, name string) {
 // going when the watcher pod is replaced (the new pod's lines join the
 // stream), and Ctrl-C ends it with exit status 0.
 func eventsFollow(t *testing.T) {
-	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), "stack", "events", "-f", "--type", "created", "--pod", "^follow-probe")
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.kubeconfig,
-		"PATH="+env.pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill() }()
+	cmd, stdout := startKubectl(t, "stack", "events", "-f", "--type", "created", "--pod", "^follow-probe")
 	lines := make(chan string, 100)
 	go func() {
 		sc := bufio.NewScanner(stdout)

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,6 +124,24 @@ func kubectl(t *testing.T, timeout time.Duration, args ...string) result {
 		t.Fatalf("kubectl %s: %v", strings.Join(args, " "), err)
 	}
 	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+}
+
+// startKubectl starts a long-running kubectl (a follow or a watch) and
+// returns its stdout; the process is killed when the test ends.
+func startKubectl(t *testing.T, args ...string) (*exec.Cmd, io.Reader) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.kubeconfig,
+		"PATH="+env.pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd, stdout
 }
 
 func mustKubectl(t *testing.T, timeout time.Duration, args ...string) string {

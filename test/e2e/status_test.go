@@ -5,6 +5,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -58,24 +60,17 @@ func statusShowsTheStack(t *testing.T) {
 		t.Fatalf("status storage %+v, want data-mysql-0 bound to the hostPath volume", rep.Claims)
 	}
 
-	var victim string
-	for name := range web {
-		victim = name
-		break
+	if rep.Members != appliedObjects {
+		t.Errorf("status counts %d ApplySet members, want the %d objects apply created", rep.Members, appliedObjects)
 	}
-	if err := env.client.CoreV1().Pods(stack.Namespace).Delete(context.Background(), victim, metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
+	if table := mustKubectl(t, time.Minute, "stack", "status"); strings.Contains(table, "\x1b[") {
+		t.Errorf("status into a pipe printed colour codes:\n%q", table)
 	}
-	waitFor(t, "status to show the replacement of "+victim, func() bool {
-		rep, code := statusReport(t)
-		rows := webRows(rep)
-		_, old := rows[victim]
-		return code == 0 && !old && len(rows) == stack.WebReplicas
-	})
+	statusWatchShowsReplacement(t, web)
 
 	mustKubectl(t, time.Minute, "-n", stack.Namespace, "scale", "deployment/"+stack.Web.Name, "--replicas=0")
-	if _, code := statusReport(t); code != 1 {
-		t.Errorf("status with web scaled to 0: exit %d, want 1", code)
+	if rep, code := statusReport(t); code != 1 {
+		t.Errorf("status with web scaled to 0: exit %d, want 1 (warnings %v)", code, rep.Warnings)
 	}
 	mustKubectl(t, time.Minute, "-n", stack.Namespace, "scale", "deployment/"+stack.Web.Name, "--replicas=3")
 	waitFor(t, "web back at 3 ready pods", func() bool {
@@ -84,5 +79,58 @@ func statusShowsTheStack(t *testing.T) {
 	})
 	if r := kubectl(t, time.Minute, "stack", "status", "-n", "default"); r.code != 3 {
 		t.Errorf("status where no stack is: exit %d, want 3 (%s)", r.code, r.stderr)
+	}
+}
+
+// statusWatchShowsReplacement follows `status --watch -o json` while a web
+// pod is deleted: a later report shows its replacement and no trace of it,
+// without polling, and Ctrl-C ends the watch with the healthy verdict.
+func statusWatchShowsReplacement(t *testing.T, web map[string]status.Row) {
+	cmd, stdout := startKubectl(t, "stack", "status", "--watch", "-o", "json")
+	reports := make(chan status.Report, 100)
+	go func() {
+		dec := json.NewDecoder(stdout)
+		for {
+			var rep status.Report
+			if dec.Decode(&rep) != nil {
+				close(reports)
+				return
+			}
+			reports <- rep
+		}
+	}()
+	first := <-reports
+	if len(webRows(&first)) != stack.WebReplicas {
+		t.Fatalf("first watched report has web rows %v", webRows(&first))
+	}
+	var victim string
+	for name := range web {
+		victim = name
+		break
+	}
+	if err := env.client.CoreV1().Pods(stack.Namespace).Delete(context.Background(), victim, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(2 * time.Minute)
+	for drawn := 1; ; drawn++ {
+		select {
+		case rep, ok := <-reports:
+			if !ok {
+				t.Fatalf("status --watch ended after %d reports", drawn)
+			}
+			rows := webRows(&rep)
+			if _, old := rows[victim]; !old && len(rows) == stack.WebReplicas && rep.Healthy {
+				t.Logf("report %d shows %s replaced", drawn+1, victim)
+				if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+					t.Fatal(err)
+				}
+				if err := cmd.Wait(); err != nil {
+					t.Fatalf("status --watch after Ctrl-C on a healthy stack: %v, want exit 0", err)
+				}
+				return
+			}
+		case <-timeout:
+			t.Fatalf("status --watch showed no healthy report without %s within 2m", victim)
+		}
 	}
 }

@@ -25,8 +25,8 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/kubectl-stack/kubectl-stack/hack/bench/kit"
 	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
 	"github.com/kubectl-stack/kubectl-stack/pkg/events"
 )
@@ -53,19 +53,10 @@ func main() {
 	}
 }
 
-func client(kubeconfig string) (kubernetes.Interface, error) {
-	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-	if err != nil {
-		return nil, err
-	}
-	cfg.QPS, cfg.Burst = 500, 1000
-	return kubernetes.NewForConfig(cfg)
-}
-
 // plainInformer is what a user would write first: every pod of the
 // cluster, every field kept.
 func plainInformer(kubeconfig string) error {
-	c, err := client(kubeconfig)
+	c, err := kit.Client(kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -81,7 +72,7 @@ func plainInformer(kubeconfig string) error {
 
 func run(kubeconfig string, onNode, total, rate, samples int) error {
 	ctx := context.Background()
-	c, err := client(kubeconfig)
+	c, err := kit.Client(kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -129,46 +120,15 @@ func pod(name, node string) *corev1.Pod {
 }
 
 // createPods creates total pods, onNode of them on nodes[0], the rest spread
-// over the other nodes, with a few workers in parallel.
+// over the other nodes.
 func createPods(ctx context.Context, c kubernetes.Interface, prefix string, nodes []string, onNode, total int) error {
-	work := make(chan int)
-	errs := make(chan error, 8)
-	var wg sync.WaitGroup
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				node := nodes[0]
-				if i >= onNode {
-					node = nodes[1+i%(len(nodes)-1)]
-				}
-				if _, err := c.CoreV1().Pods(namespace).Create(ctx, pod(fmt.Sprintf("%s-%d", prefix, i), node), metav1.CreateOptions{}); err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-					return
-				}
-			}
-		}()
-	}
-	for i := 0; i < total; i++ {
-		select {
-		case err := <-errs:
-			close(work)
-			return err
-		case work <- i:
+	return kit.CreatePods(ctx, c, total, func(i int) *corev1.Pod {
+		node := nodes[0]
+		if i >= onNode {
+			node = nodes[1+i%(len(nodes)-1)]
 		}
-	}
-	close(work)
-	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
-		return nil
-	}
+		return pod(fmt.Sprintf("%s-%d", prefix, i), node)
+	})
 }
 
 func startWatcher(kubeconfig, node string) (*exec.Cmd, <-chan events.Event, error) {

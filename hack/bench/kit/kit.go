@@ -1,0 +1,136 @@
+// Package kit holds what the benchmarks under hack/bench share: a client
+// for the local cluster, parallel pod creation, and timing against an
+// anchor command measured in the same run.
+package kit
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"sort"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// Client is a client of the cluster in kubeconfig, allowed to create
+// objects quickly.
+func Client(kubeconfig string) (kubernetes.Interface, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = 500, 1000
+	return kubernetes.NewForConfig(cfg)
+}
+
+// CreatePods creates pod(0) ... pod(n-1) with a few workers in parallel.
+func CreatePods(ctx context.Context, c kubernetes.Interface, n int, pod func(i int) *corev1.Pod) error {
+	work := make(chan int)
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				p := pod(i)
+				if _, err := c.CoreV1().Pods(p.Namespace).Create(ctx, p, metav1.CreateOptions{}); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		select {
+		case err := <-errs:
+			close(work)
+			return err
+		case work <- i:
+		}
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+// Runs are the wall-clock times of several runs of one command.
+type Runs []time.Duration
+
+// Median is the middle run.
+func (r Runs) Median() time.Duration {
+	s := append(Runs(nil), r...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+// Spread is the fastest and slowest run.
+func (r Runs) Spread() string {
+	s := append(Runs(nil), r...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return fmt.Sprintf("%s..%s", ms(s[0]), ms(s[len(s)-1]))
+}
+
+func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
+
+// Compare times the command and its anchor alternately, n times each, so
+// both see the same machine and cluster. okCodes are the exit codes that
+// count as a run of cmd (status exits 1 for an unhealthy stack).
+func Compare(n int, cmd, anchor []string, okCodes ...int) (Runs, Runs, error) {
+	var mine, theirs Runs
+	for i := 0; i < n; i++ {
+		d, err := Time(cmd, okCodes...)
+		if err != nil {
+			return nil, nil, err
+		}
+		mine = append(mine, d)
+		if d, err = Time(anchor); err != nil {
+			return nil, nil, err
+		}
+		theirs = append(theirs, d)
+	}
+	return mine, theirs, nil
+}
+
+// Time runs argv once, output discarded, and returns its wall-clock time.
+func Time(argv []string, okCodes ...int) (time.Duration, error) {
+	start := time.Now()
+	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	d := time.Since(start)
+	if exit, ok := err.(*exec.ExitError); ok {
+		for _, c := range okCodes {
+			if exit.ExitCode() == c {
+				return d, nil
+			}
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%v: %v: %s", argv, err, lastLine(out))
+	}
+	return d, nil
+}
+
+func lastLine(out []byte) string {
+	if len(out) > 300 {
+		out = out[len(out)-300:]
+	}
+	return string(out)
+}
+
+// Ratio formats mine/theirs of the medians.
+func Ratio(mine, theirs Runs) string {
+	return fmt.Sprintf("%.2fx", float64(mine.Median())/float64(theirs.Median()))
+}
