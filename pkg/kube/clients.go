@@ -25,6 +25,8 @@ type Clients struct {
 	Unthrottled kubernetes.Interface
 	Mapper      meta.RESTMapper
 	ClientFunc  func(*meta.RESTMapping) (resource.RESTClient, error)
+	// Config is the REST config the clients were built from (exec needs it).
+	Config *rest.Config
 	// Host is the API server's address, for error messages.
 	Host string
 }
@@ -65,6 +67,7 @@ func NewClients(f cmdutil.Factory) (*Clients, error) {
 		Unthrottled: unthrottled,
 		Mapper:      mapper,
 		ClientFunc:  f.UnstructuredClientForMapping,
+		Config:      cfg,
 		Host:        cfg.Host,
 	}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -63,11 +64,19 @@ func (r rendered) podTemplates(t *testing.T) map[string]*corev1.PodTemplateSpec 
 	r.get(t, stack.Web.Kind, stack.Web.Name, &web)
 	r.get(t, stack.Database.Kind, stack.Database.Name, &db)
 	r.get(t, stack.Watcher.Kind, stack.Watcher.Name, &watcher)
-	return map[string]*corev1.PodTemplateSpec{
+	out := map[string]*corev1.PodTemplateSpec{
 		stack.Web.Name:      &web.Spec.Template,
 		stack.Database.Name: &db.Spec.Template,
 		stack.Watcher.Name:  &watcher.Spec.Template,
 	}
+	for _, u := range r.all("CronJob") {
+		var cj batchv1.CronJob
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &cj); err != nil {
+			t.Fatal(err)
+		}
+		out[cj.Name] = &cj.Spec.JobTemplate.Spec.Template
+	}
+	return out
 }
 
 func (r rendered) all(kind string) []*unstructured.Unstructured {
@@ -149,6 +158,9 @@ func TestDatabaseMatchesPkgStack(t *testing.T) {
 			t.Errorf("%s: mysql replicas=%d serviceName=%s", r.name, *db.Spec.Replicas, db.Spec.ServiceName)
 		}
 		checkSelector(t, r.name, db.Spec.Selector, db.Spec.Template.Labels, stack.Database)
+		if got := db.Spec.Template.Spec.Containers[0].Name; got != stack.MySQLContainer {
+			t.Errorf("%s: database container %q, want %q (backup execs into it)", r.name, got, stack.MySQLContainer)
+		}
 		if got := db.Spec.VolumeClaimTemplates[0].Name; got != stack.MySQLClaimTemplate {
 			t.Errorf("%s: claim template %q, want %q", r.name, got, stack.MySQLClaimTemplate)
 		}

@@ -87,6 +87,13 @@ func matches(t *testing.T, sel *metav1.LabelSelector, l map[string]string) bool 
 	return s.Matches(labelsSet(l))
 }
 
+type reachCase struct {
+	what     string
+	src, dst pod
+	port     int32
+	want     bool
+}
+
 func TestNetworkPoliciesLetOnlyWebReachMySQLOn3306(t *testing.T) {
 	for _, r := range bothOverlays(t) {
 		pols := r.policies(t)
@@ -96,12 +103,7 @@ func TestNetworkPoliciesLetOnlyWebReachMySQLOn3306(t *testing.T) {
 		watcherPod := pod{tpl[stack.Watcher.Name].Labels, nil}
 		stranger := pod{labels: map[string]string{"app": "stranger"}}
 
-		cases := []struct {
-			what     string
-			src, dst pod
-			port     int32
-			want     bool
-		}{
+		cases := []reachCase{
 			{"web -> mysql:3306", webPod, dbPod, stack.MySQLPort, true},
 			{"web -> mysql:3307", webPod, dbPod, 3307, false},
 			{"web -> mysql:22", webPod, dbPod, 22, false},
@@ -110,6 +112,13 @@ func TestNetworkPoliciesLetOnlyWebReachMySQLOn3306(t *testing.T) {
 			{"anyone -> web:8080", stranger, webPod, stack.WebContainerPort, true},
 			{"anyone -> web:9090", stranger, webPod, 9090, false},
 			{"anyone -> watcher:9090", stranger, watcherPod, 9090, false},
+		}
+		// Prod's scheduled backup reaches the database, and only it.
+		if backup, ok := tpl["mysql-backup"]; ok {
+			backupPod := pod{backup.Labels, nil}
+			cases = append(cases, reachCase{"backup -> mysql:3306", backupPod, dbPod, stack.MySQLPort, true})
+		} else if r.name == "prod" {
+			t.Errorf("prod has no scheduled backup CronJob")
 		}
 		for _, c := range cases {
 			if got := admits(t, pols, c.src, c.dst, c.port); got != c.want {

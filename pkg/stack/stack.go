@@ -72,6 +72,7 @@ const (
 	MySQLHeadless      = "mysql-headless"
 	MySQLSecret        = "mysql-credentials"
 	MySQLClaimTemplate = "data"
+	MySQLContainer     = "mysql"
 	// MySQLPod is the StatefulSet's only pod.
 	MySQLPod = "mysql-0"
 )

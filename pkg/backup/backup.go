@@ -1,0 +1,115 @@
+package backup
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
+)
+
+// Options say what to back up and where.
+type Options struct {
+	Namespace string
+	Path      string
+	// Gzip compresses the file (the default of the verb).
+	Gzip bool
+	// Force replaces an existing file.
+	Force bool
+}
+
+// Result describes a finished backup.
+type Result struct {
+	Path     string        `json:"path"`
+	Checksum string        `json:"sha256"`
+	Size     int64         `json:"bytes"`
+	DumpSize int64         `json:"dumpBytes"`
+	Duration time.Duration `json:"duration"`
+}
+
+// Throughput is the dump's bytes per second.
+func (r Result) Throughput() float64 { return float64(r.DumpSize) / r.Duration.Seconds() }
+
+// ErrExists means the target file is there and --force was not given.
+type ErrExists struct{ Path string }
+
+func (e ErrExists) Error() string {
+	return fmt.Sprintf("%s exists: pass --force to replace it, or name another file", e.Path)
+}
+
+// Backup streams a dump of every user database into o.Path. The file
+// appears only complete and verified: the dump goes to a hidden temporary
+// file beside it, and only when mysqldump exited 0 and wrote its completion
+// trailer is the file synced and renamed into place, its checksum beside it.
+// On any failure, Ctrl-C included, nothing is left.
+func Backup(ctx context.Context, c *kube.Clients, o Options) (*Result, error) {
+	start := time.Now()
+	if err := checkTarget(o); err != nil {
+		return nil, err
+	}
+	if err := readyDatabase(ctx, c, o.Namespace); err != nil {
+		return nil, err
+	}
+	sweepPartials(o.Path)
+	tmp, err := os.CreateTemp(filepath.Dir(o.Path), partialPattern(o.Path))
+	if err != nil {
+		return nil, fmt.Errorf("creating the backup file: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	defer tmp.Close()
+	sum, dumped, err := stream(ctx, c, o, tmp)
+	if err != nil {
+		return nil, err
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", o.Path, err)
+	}
+	size, _ := tmp.Seek(0, io.SeekCurrent)
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", o.Path, err)
+	}
+	if err := install(tmp.Name(), o, sum); err != nil {
+		return nil, err
+	}
+	return &Result{Path: o.Path, Checksum: sum, Size: size, DumpSize: dumped, Duration: time.Since(start)}, nil
+}
+
+// stream runs mysqldump and writes its output, gzipped or not, to f while
+// hashing what is written. It returns the hash and the dump's own size.
+func stream(ctx context.Context, c *kube.Clients, o Options, f *os.File) (string, int64, error) {
+	hash := sha256.New()
+	file := io.MultiWriter(f, hash)
+	var sink io.Writer = file
+	var gz *gzip.Writer
+	if o.Gzip {
+		gz = gzip.NewWriter(file)
+		sink = gz
+	}
+	trailer := &tail{max: 256}
+	counted := &counter{}
+	if err := run(ctx, c, o.Namespace, dumpScript, nil, io.MultiWriter(sink, trailer, counted)); err != nil {
+		return "", 0, fmt.Errorf("mysqldump failed, no file written: %w", err)
+	}
+	if !completed(trailer.buf) {
+		return "", 0, fmt.Errorf("mysqldump ended without its completion trailer after %d bytes, no file written: run again", counted.n)
+	}
+	if gz != nil {
+		if err := gz.Close(); err != nil {
+			return "", 0, fmt.Errorf("writing %s: %w", o.Path, err)
+		}
+	}
+	return hex.EncodeToString(hash.Sum(nil)), counted.n, nil
+}
+
+type counter struct{ n int64 }
+
+func (c *counter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
+}

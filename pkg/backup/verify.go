@@ -1,0 +1,112 @@
+package backup
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+)
+
+// Dump is what a verified backup file holds.
+type Dump struct {
+	Path      string   `json:"path"`
+	Databases []string `json:"databases"`
+	Gzip      bool     `json:"gzip"`
+}
+
+var (
+	dumpHeader = regexp.MustCompile(`^-- (MySQL|MariaDB) dump `)
+	// MariaDB since 10.11.8 opens its dumps with this line, which makes its
+	// own client refuse shell commands in the rest of the file.
+	sandboxLine = "/*M!999999\\- enable the sandbox mode */"
+	createDB    = regexp.MustCompile("^CREATE DATABASE /\\*!32312 IF NOT EXISTS\\*/ `([^`]+)`")
+)
+
+// Verify reads the file once: its sha256 must match the checksum file, and
+// it must be a whole mysqldump (header first, completion trailer last),
+// gzipped or not. It returns the databases the dump creates.
+func Verify(path string) (*Dump, error) {
+	want, err := readChecksum(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening the backup: %w", err)
+	}
+	defer f.Close()
+	hash := sha256.New()
+	raw := bufio.NewReaderSize(io.TeeReader(f, hash), 1<<16)
+	d := &Dump{Path: path}
+	if magic, _ := raw.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		d.Gzip = true
+	}
+	scanErr := d.scan(raw)
+	if _, err := io.Copy(io.Discard, raw); err != nil { // hash the rest
+		return nil, fmt.Errorf("reading the backup: %w", err)
+	}
+	if got := hex.EncodeToString(hash.Sum(nil)); got != want {
+		return nil, fmt.Errorf("%s does not match its checksum (sha256 %s, file says %s): the file is damaged, use another backup", path, got[:12], want[:12])
+	}
+	if scanErr != nil {
+		return nil, scanErr
+	}
+	return d, nil
+}
+
+// scan checks the dump's header and trailer and collects its databases.
+func (d *Dump) scan(raw io.Reader) error {
+	var text io.Reader = raw
+	if d.Gzip {
+		gz, err := gzip.NewReader(raw)
+		if err != nil {
+			return fmt.Errorf("%s is not a gzip file: %v", d.Path, err)
+		}
+		text = gz
+	}
+	lines := bufio.NewReaderSize(text, 1<<16)
+	first, err := lines.ReadString('\n')
+	if strings.HasPrefix(first, sandboxLine) {
+		first, err = lines.ReadString('\n')
+	}
+	if !dumpHeader.MatchString(first) {
+		return fmt.Errorf("%s is not a mysqldump file (it starts %q): restore only files written by `kubectl stack backup`", d.Path, clip(first))
+	}
+	last := first
+	for err == nil {
+		var line []byte
+		line, err = lines.ReadSlice('\n')
+		if err == bufio.ErrBufferFull { // a long INSERT: not a line we look at
+			for err == bufio.ErrBufferFull {
+				_, err = lines.ReadSlice('\n')
+			}
+			continue
+		}
+		if m := createDB.FindSubmatch(line); m != nil {
+			d.Databases = append(d.Databases, string(m[1]))
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			last = string(line)
+		}
+	}
+	if err != io.EOF {
+		return fmt.Errorf("%s is damaged: %v", d.Path, err)
+	}
+	if !completed([]byte(last)) {
+		return fmt.Errorf("%s is a truncated dump (no %q at its end): use another backup", d.Path, trailerMark)
+	}
+	return nil
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}

@@ -1,0 +1,121 @@
+package backup
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const sampleDump = "-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB\n" +
+	"CREATE DATABASE /*!32312 IF NOT EXISTS*/ `app` /*!40100 DEFAULT CHARACTER SET utf8mb4 */;\n" +
+	"USE `app`;\nINSERT INTO `t` VALUES (1);\n" +
+	"CREATE DATABASE /*!32312 IF NOT EXISTS*/ `shop` /*!40100 DEFAULT CHARACTER SET utf8mb4 */;\n" +
+	"-- Dump completed on 2026-11-26  0:00:00\n"
+
+// writeBackup writes content as a backup with a matching checksum file.
+func writeBackup(t *testing.T, content []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "b.sql.gz")
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(content)
+	if err := os.WriteFile(ChecksumPath(path), []byte(hex.EncodeToString(sum[:])+"  b.sql.gz\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func gzipped(s string) []byte {
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	_, _ = gz.Write([]byte(s))
+	_ = gz.Close()
+	return buf.Bytes()
+}
+
+func TestVerifyAcceptsWholeDumps(t *testing.T) {
+	long := strings.Replace(sampleDump, "(1)", "("+strings.Repeat("9", 200000)+")", 1)
+	sandboxed := "/*M!999999\\- enable the sandbox mode */ \n" + sampleDump
+	for name, content := range map[string][]byte{"gzip": gzipped(sampleDump), "plain": []byte(sampleDump), "long line": gzipped(long), "mariadb sandbox": gzipped(sandboxed)} {
+		d, err := Verify(writeBackup(t, content))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if strings.Join(d.Databases, ",") != "app,shop" || d.Gzip != (name != "plain") {
+			t.Errorf("%s: %+v", name, d)
+		}
+	}
+}
+
+func TestVerifyRefusesDamage(t *testing.T) {
+	flipped := gzipped(sampleDump)
+	flipped[len(flipped)/2] ^= 1
+	truncated := strings.TrimSuffix(sampleDump, "-- Dump completed on 2026-11-26  0:00:00\n")
+	cases := map[string]struct {
+		content []byte
+		want    string
+	}{
+		"truncated":     {gzipped(truncated), "truncated dump"},
+		"not a dump":    {[]byte("hello\n"), "not a mysqldump file"},
+		"not gzip data": {append([]byte{0x1f, 0x8b}, "xx"...), "not a gzip file"},
+	}
+	for name, c := range cases {
+		if _, err := Verify(writeBackup(t, c.content)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", name, err, c.want)
+		}
+	}
+	// A byte flipped after the checksum was taken.
+	path := writeBackup(t, gzipped(sampleDump))
+	if err := os.WriteFile(path, flipped, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(path); err == nil || !strings.Contains(err.Error(), "does not match its checksum") {
+		t.Errorf("flipped byte: %v", err)
+	}
+	if err := os.Remove(ChecksumPath(path)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(path); err == nil || !strings.Contains(err.Error(), "no checksum file") {
+		t.Errorf("no checksum file: %v", err)
+	}
+}
+
+func TestInstallNeverReplacesWithoutForce(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "b.sql.gz")
+	if err := os.WriteFile(target, []byte("precious"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Path: target}
+	var exists ErrExists
+	if err := checkTarget(o); !errors.As(err, &exists) {
+		t.Fatalf("checkTarget over a file: %v", err)
+	}
+	tmp := filepath.Join(dir, ".b.sql.gz.partial-1")
+	if err := os.WriteFile(tmp, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := install(tmp, o, strings.Repeat("0", 64)); !errors.As(err, &exists) {
+		t.Fatalf("install over a file: %v", err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "precious" {
+		t.Fatalf("the existing file was changed to %q", got)
+	}
+	o.Force = true
+	if err := install(tmp, o, strings.Repeat("0", 64)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "new" {
+		t.Fatalf("--force did not replace: %q", got)
+	}
+	if _, err := readChecksum(target); err != nil {
+		t.Fatal(err)
+	}
+}
