@@ -9,6 +9,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/util/completion"
 	"k8s.io/kubectl/pkg/util/templates"
 )
 
@@ -49,12 +50,16 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 		WithWrapConfigFn(raiseRateLimit)
 	flags.AddFlags(cmd.PersistentFlags())
 	f := cmdutil.NewFactory(cmdutil.NewMatchVersionFlags(flags))
+	registerGlobalCompletions(cmd, f)
 
 	cmd.AddCommand(
 		NewCmdApply(f, streams),
+		NewCmdBackup(f, streams),
+		NewCmdRestore(f, streams),
 		NewCmdDiff(f, streams),
 		NewCmdDelete(f, streams),
 		NewCmdEvents(f, streams),
+		NewCmdNetcheck(f, streams),
 		NewCmdStatus(f, streams),
 		NewCmdVersion(streams),
 	)
@@ -68,4 +73,19 @@ func raiseRateLimit(c *rest.Config) *rest.Config {
 	c.QPS = 50
 	c.Burst = 100
 	return c
+}
+
+// registerGlobalCompletions completes -n from the cluster's namespaces and
+// --context, --cluster and --user from the kubeconfig, with kubectl's own
+// completion helpers, as kubectl does for its own commands.
+func registerGlobalCompletions(cmd *cobra.Command, f cmdutil.Factory) {
+	completion.SetFactoryForCompletion(f)
+	for flag, fn := range map[string]cobra.CompletionFunc{
+		"namespace": completion.ResourceNameCompletionFunc(f, "namespace"),
+		"context":   completion.ContextCompletionFunc,
+		"cluster":   completion.ClusterCompletionFunc,
+		"user":      completion.UserCompletionFunc,
+	} {
+		cmdutil.CheckErr(cmd.RegisterFlagCompletionFunc(flag, fn))
+	}
 }

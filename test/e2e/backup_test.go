@@ -205,7 +205,9 @@ func scheduledBackupRuns(t *testing.T) {
 	mustKubectl(t, time.Minute, "apply", "-f", manifest)
 	t.Cleanup(func() { kubectl(t, time.Minute, "delete", "-f", manifest, "--ignore-not-found") })
 	mustKubectl(t, time.Minute, "-n", stack.Namespace, "create", "job", "backup-now", "--from=cronjob/mysql-backup")
-	t.Cleanup(func() { kubectl(t, time.Minute, "-n", stack.Namespace, "delete", "job", "backup-now", "--ignore-not-found") })
+	t.Cleanup(func() {
+		kubectl(t, time.Minute, "-n", stack.Namespace, "delete", "job", "backup-now", "--ignore-not-found")
+	})
 	if r := kubectl(t, 4*time.Minute, "-n", stack.Namespace, "wait", "--for=condition=complete", "job/backup-now", "--timeout=3m"); r.code != 0 {
 		logs := kubectl(t, time.Minute, "-n", stack.Namespace, "logs", "job/backup-now")
 		t.Fatalf("the scheduled backup did not complete: %s\nlogs:\n%s%s", r.stderr, logs.stdout, logs.stderr)

@@ -1,0 +1,143 @@
+package netcheck
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+// Names of the endpoints that stand for pods the stack does not run.
+const (
+	OutsiderName  = "other-pod"
+	ElsewhereNS   = "another-namespace"
+	ElsewhereName = "web-lookalike-in-" + ElsewhereNS
+	OutsideName   = "outside"
+	// OutsideIP stands for a client outside the cluster (TEST-NET-3); the
+	// static check never sends it traffic.
+	OutsideIP = "203.0.113.10"
+)
+
+// Check is one expectation and what the policies say of it.
+type Check struct {
+	Name    string     `json:"check"`
+	Conn    Connection `json:"-"`
+	Want    bool       `json:"expectAllowed"`
+	Verdict Verdict    `json:"verdict"`
+	// Live is the probe's result, when --live ran it.
+	Live *Probe `json:"live,omitempty"`
+}
+
+// OK says whether the policies, and the live probe if any, meet the expectation.
+func (c Check) OK() bool {
+	return c.Verdict.Allowed == c.Want && c.LiveAgrees()
+}
+
+// LiveAgrees says whether the live probe, where it ran and proved something,
+// found what the policies say.
+func (c Check) LiveAgrees() bool {
+	return c.Live == nil || c.Live.Skipped != "" || c.Live.Inconclusive() || c.Live.Allowed() == c.Verdict.Allowed
+}
+
+// ErrNotDeployed means the namespace has not the pods the checks need.
+type ErrNotDeployed struct{ Namespace, Missing string }
+
+func (e ErrNotDeployed) Error() string {
+	return fmt.Sprintf("no running %s pod in namespace %q: deploy the stack with `kubectl stack apply`, or pass -n with its namespace", e.Missing, e.Namespace)
+}
+
+// Scene is what the checks are evaluated against: the live pods of the
+// stack, stand-ins for the pods it does not run, and the policies.
+type Scene struct {
+	Web, MySQL, Watcher       Endpoint
+	Outsider, Elsewhere, Host Endpoint
+	Policies                  []networkingv1.NetworkPolicy
+}
+
+// ReadScene reads the stack's pods and the namespace's policies.
+func ReadScene(ctx context.Context, c kubernetes.Interface, ns string) (*Scene, error) {
+	nsObj, err := c.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, ErrNotDeployed{Namespace: ns, Missing: stack.Web.Name}
+	}
+	if err != nil {
+		return nil, kube.Explain(err)
+	}
+	s := &Scene{}
+	for comp, into := range map[stack.Component]*Endpoint{stack.Web: &s.Web, stack.Database: &s.MySQL, stack.Watcher: &s.Watcher} {
+		p, err := runningPod(ctx, c, ns, comp)
+		if err != nil {
+			return nil, err
+		}
+		*into = PodEndpoint(p, nsObj.Labels)
+	}
+	s.Outsider = Endpoint{Name: OutsiderName, Namespace: ns, NamespaceLabels: nsObj.Labels,
+		Labels: map[string]string{stack.LabelName: "netcheck-outsider"}}
+	// A pod of another namespace that carries the web tier's labels: a
+	// policy peer with a podSelector alone must not let it in.
+	s.Elsewhere = Endpoint{Name: ElsewhereName, Namespace: ElsewhereNS,
+		NamespaceLabels: map[string]string{corev1.LabelMetadataName: ElsewhereNS}, Labels: s.Web.Labels}
+	s.Host = Endpoint{Name: OutsideName, IP: OutsideIP}
+	s.Policies, err = policies(ctx, c, ns)
+	return s, err
+}
+
+// PodEndpoint describes a live pod.
+func PodEndpoint(p *corev1.Pod, nsLabels map[string]string) Endpoint {
+	e := Endpoint{Name: p.Name, Namespace: p.Namespace, NamespaceLabels: nsLabels, Labels: p.Labels, IP: p.Status.PodIP}
+	for _, c := range p.Spec.Containers {
+		e.Ports = append(e.Ports, c.Ports...)
+	}
+	return e
+}
+
+func runningPod(ctx context.Context, c kubernetes.Interface, ns string, comp stack.Component) (*corev1.Pod, error) {
+	list, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(comp.Selector()).String()})
+	if err != nil {
+		return nil, kube.Explain(err)
+	}
+	for i := range list.Items {
+		if p := &list.Items[i]; p.Status.Phase == corev1.PodRunning && p.Status.PodIP != "" && p.DeletionTimestamp == nil {
+			return p, nil
+		}
+	}
+	return nil, ErrNotDeployed{Namespace: ns, Missing: comp.Name}
+}
+
+func policies(ctx context.Context, c kubernetes.Interface, namespaces ...string) ([]networkingv1.NetworkPolicy, error) {
+	var out []networkingv1.NetworkPolicy
+	for _, ns := range namespaces {
+		list, err := c.NetworkingV1().NetworkPolicies(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, kube.Explain(err)
+		}
+		out = append(out, list.Items...)
+	}
+	return out, nil
+}
+
+// Expectations are the stack's promises: only the web tier reaches MySQL,
+// only on 3306, and the web tier is open to everyone on its port.
+func (s *Scene) Expectations() []Check {
+	mysqlPort := int32(stack.MySQLPort)
+	checks := []Check{
+		{Name: "web -> mysql:3306", Conn: Connection{From: s.Web, To: s.MySQL, Port: mysqlPort}, Want: true},
+		{Name: "web -> mysql:3307", Conn: Connection{From: s.Web, To: s.MySQL, Port: mysqlPort + 1}, Want: false},
+		{Name: "watcher -> mysql:3306", Conn: Connection{From: s.Watcher, To: s.MySQL, Port: mysqlPort}, Want: false},
+		{Name: "other pod in the namespace -> mysql:3306", Conn: Connection{From: s.Outsider, To: s.MySQL, Port: mysqlPort}, Want: false},
+		{Name: "web-labelled pod in another namespace -> mysql:3306", Conn: Connection{From: s.Elsewhere, To: s.MySQL, Port: mysqlPort}, Want: false},
+		{Name: "outside -> web:8080", Conn: Connection{From: s.Host, To: s.Web, Port: stack.WebContainerPort}, Want: true},
+	}
+	for i := range checks {
+		checks[i].Verdict = Evaluate(s.Policies, checks[i].Conn)
+	}
+	return checks
+}

@@ -1,0 +1,303 @@
+package netcheck
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/utils/ptr"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+// ProbeLabel marks every object a live check creates, so a later run can
+// remove what a killed one left.
+const ProbeLabel = "kubectl-stack.io/netcheck"
+
+// ConnectTimeout bounds each live connection attempt.
+const ConnectTimeout = 3 * time.Second
+
+// Probe is the outcome of one live connection attempt.
+type Probe struct {
+	// Result is "connected", "rejected" (refused, though the port listens:
+	// another probe connected to it), "refused" (nothing may listen there),
+	// "timed out", or what failed.
+	Result string `json:"result"`
+	// Target is the address tried.
+	Target string `json:"target,omitempty"`
+	// Skipped says why the check was not probed live.
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// Allowed says whether the connection went through.
+func (p *Probe) Allowed() bool { return p.Result == "connected" }
+
+// Inconclusive: a refusal comes either from a port nothing listens on or
+// from a policy that rejects (kube-router does), so alone it proves
+// neither. It is resolved to "rejected" when another probe of the same run
+// connected to the same address.
+func (p *Probe) Inconclusive() bool { return p.Result == "refused" }
+
+// resolveRefusals turns a refusal into a rejection where the address is
+// known to listen.
+func resolveRefusals(checks []Check) {
+	listening := map[string]bool{}
+	for _, c := range checks {
+		if c.Live != nil && c.Live.Allowed() {
+			listening[c.Live.Target] = true
+		}
+	}
+	for _, c := range checks {
+		if c.Live != nil && c.Live.Inconclusive() && listening[c.Live.Target] {
+			c.Live.Result = "rejected"
+		}
+	}
+}
+
+// LiveOptions shape the live probe.
+type LiveOptions struct {
+	Namespace string
+	Image     string
+	// Progress receives a line per step.
+	Progress io.Writer
+}
+
+// probes are the pods a live run starts, by the endpoint they stand for.
+type probes struct {
+	web, outsider, elsewhere *corev1.Pod
+	tempNS                   string
+}
+
+// RunLive starts probe pods, tries each check's connection from the probe
+// that stands for its source, and records the results in checks. Whatever
+// it created is deleted before it returns, also on failure or Ctrl-C.
+func RunLive(ctx context.Context, c *kube.Clients, s *Scene, checks []Check, o LiveOptions) (err error) {
+	sweep(c, o.Namespace)
+	p := &probes{tempNS: "kubectl-stack-netcheck-" + rand.String(5)}
+	defer func() {
+		fmt.Fprintln(o.Progress, "netcheck: removing the probe pods and namespace")
+		sweep(c, o.Namespace)
+	}()
+	if err := p.start(ctx, c, s, o); err != nil {
+		return err
+	}
+	for i := range checks {
+		checks[i].Live = p.settled(ctx, c, s, checks[i])
+	}
+	resolveRefusals(checks)
+	return nil
+}
+
+// Settle is how long a probe whose result disagrees with the policies is
+// retried: network plugins program a new pod's rules within seconds of its
+// start, not at once.
+const Settle = 15 * time.Second
+
+func (p *probes) settled(ctx context.Context, c *kube.Clients, s *Scene, ch Check) *Probe {
+	deadline := time.Now().Add(Settle)
+	for {
+		got := p.try(ctx, c, s, ch)
+		if got.Skipped != "" || got.Allowed() == ch.Verdict.Allowed || time.Now().After(deadline) || ctx.Err() != nil {
+			return got
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func (p *probes) start(ctx context.Context, c *kube.Clients, s *Scene, o LiveOptions) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: p.tempNS, Labels: map[string]string{
+		ProbeLabel: "probe", "pod-security.kubernetes.io/enforce": "restricted"}}}
+	if _, err := c.Typed.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("creating probe namespace %s: %w", p.tempNS, kube.Explain(err))
+	}
+	webLabels := withoutTemplateHash(s.Web.Labels)
+	specs := []struct {
+		into   **corev1.Pod
+		ns     string
+		labels map[string]string
+	}{
+		{&p.web, o.Namespace, webLabels},
+		{&p.outsider, o.Namespace, s.Outsider.Labels},
+		{&p.elsewhere, p.tempNS, webLabels},
+	}
+	for _, sp := range specs {
+		pod, err := c.Typed.CoreV1().Pods(sp.ns).Create(ctx, probePod(sp.labels, o.Image), metav1.CreateOptions{})
+		if err != nil {
+			return fmt.Errorf("creating a probe pod in %s: %w", sp.ns, kube.Explain(err))
+		}
+		*sp.into = pod
+	}
+	fmt.Fprintf(o.Progress, "netcheck: waiting for 3 probe pods (image %s) to run\n", o.Image)
+	for _, pod := range []**corev1.Pod{&p.web, &p.outsider, &p.elsewhere} {
+		if err := waitRunning(ctx, c, pod); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// withoutTemplateHash drops the label that would let the web ReplicaSet
+// adopt the probe.
+func withoutTemplateHash(l map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range l {
+		if k != "pod-template-hash" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// probePod passes Pod Security "restricted", never turns Ready (so no
+// Service sends it traffic), and ends itself after ten minutes should its
+// cleanup never come.
+func probePod(l map[string]string, image string) *corev1.Pod {
+	labels := map[string]string{ProbeLabel: "probe"}
+	for k, v := range l {
+		labels[k] = v
+	}
+	small := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("16Mi"),
+		corev1.ResourceEphemeralStorage: resource.MustParse("16Mi")}
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: "netcheck-probe-", Labels: labels},
+		Spec: corev1.PodSpec{
+			RestartPolicy:                 corev1.RestartPolicyNever,
+			ActiveDeadlineSeconds:         ptr.To[int64](600),
+			TerminationGracePeriodSeconds: ptr.To[int64](0),
+			AutomountServiceAccountToken:  ptr.To(false),
+			SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](65534),
+				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+			Containers: []corev1.Container{{
+				Name: "probe", Image: image, Command: []string{"sleep", "600"},
+				ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"false"}}}, PeriodSeconds: 300},
+				Resources:      corev1.ResourceRequirements{Requests: small, Limits: small},
+				SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
+					Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}},
+			}},
+		},
+	}
+}
+
+func waitRunning(ctx context.Context, c *kube.Clients, pod **corev1.Pod) error {
+	p := *pod
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		got, err := c.Typed.CoreV1().Pods(p.Namespace).Get(ctx, p.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, kube.Explain(err)
+		}
+		*pod = got
+		if got.Status.Phase == corev1.PodFailed || got.Status.Phase == corev1.PodSucceeded {
+			return false, fmt.Errorf("probe pod %s/%s ended (%s) before it ran", p.Namespace, p.Name, got.Status.Phase)
+		}
+		return got.Status.Phase == corev1.PodRunning, nil
+	})
+	if err != nil && ctx.Err() == nil && !strings.Contains(err.Error(), "probe pod") {
+		return fmt.Errorf("probe pod %s/%s did not start within 2m (is the probe image %s on the nodes? pass --probe-image): %v",
+			p.Namespace, p.Name, p.Spec.Containers[0].Image, err)
+	}
+	return err
+}
+
+// try runs one check's connection from the probe standing for its source.
+func (p *probes) try(ctx context.Context, c *kube.Clients, s *Scene, ch Check) *Probe {
+	var from *corev1.Pod
+	switch ch.Conn.From.Name {
+	case s.Web.Name:
+		from = p.web
+	case s.Outsider.Name:
+		from = p.outsider
+	case s.Elsewhere.Name:
+		from = p.elsewhere
+	case s.Host.Name:
+		return dialFromHere(ctx, c, ch)
+	default:
+		return &Probe{Skipped: "a probe labelled like " + ch.Conn.From.Name + " would be adopted by its controller"}
+	}
+	return connectFrom(ctx, c, from, ch.Conn.To.IP, ch.Conn.Port)
+}
+
+// connectFrom opens a TCP connection from inside a probe pod.
+func connectFrom(ctx context.Context, c *kube.Clients, from *corev1.Pod, ip string, port int32) *Probe {
+	var out bytes.Buffer
+	cmd := []string{"sh", "-c", `nc -w "$0" "$1" "$2" </dev/null 2>&1 && echo CONNECTED`,
+		strconv.Itoa(int(ConnectTimeout.Seconds())), ip, strconv.Itoa(int(port))}
+	err := c.Exec(ctx, from.Namespace, from.Name, "probe", cmd, nil, &out, &out)
+	probe := classify(out.String(), err)
+	probe.Target = net.JoinHostPort(ip, strconv.Itoa(int(port)))
+	return probe
+}
+
+func classify(out string, err error) *Probe {
+	lower := strings.ToLower(out)
+	switch {
+	case strings.Contains(out, "CONNECTED"):
+		return &Probe{Result: "connected"}
+	case strings.Contains(lower, "refused"):
+		return &Probe{Result: "refused"}
+	case strings.Contains(lower, "timed out"), strings.Contains(lower, "timeout"), err != nil && out == "":
+		return &Probe{Result: "timed out"}
+	}
+	return &Probe{Result: "failed: " + strings.TrimSpace(out)}
+}
+
+// dialFromHere stands for a client outside the cluster: this machine opens
+// the web Service's NodePort on a node's address.
+func dialFromHere(ctx context.Context, c *kube.Clients, ch Check) *Probe {
+	addr, err := nodePortAddress(ctx, c)
+	if err != nil {
+		return &Probe{Skipped: err.Error()}
+	}
+	conn, err := (&net.Dialer{Timeout: ConnectTimeout}).DialContext(ctx, "tcp", addr)
+	if err == nil {
+		_ = conn.Close()
+		return &Probe{Result: "connected", Target: addr}
+	}
+	probe := classify(err.Error(), err)
+	probe.Target = addr
+	return probe
+}
+
+// nodePortAddress is the first node address and the web Service's NodePort.
+func nodePortAddress(ctx context.Context, c *kube.Clients) (string, error) {
+	nodes, err := c.Typed.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return "", fmt.Errorf("no node address readable (%s)", kube.OneLine(err))
+	}
+	for _, n := range nodes.Items {
+		for _, a := range n.Status.Addresses {
+			if a.Type == corev1.NodeInternalIP {
+				return net.JoinHostPort(a.Address, strconv.Itoa(stack.WebNodePort)), nil
+			}
+		}
+	}
+	return "", errors.New("no node has an InternalIP to reach the NodePort on")
+}
+
+// sweep deletes the probe pods of the namespace and every probe namespace,
+// with a context of its own: it also runs after Ctrl-C.
+func sweep(c *kube.Clients, ns string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sel := metav1.ListOptions{LabelSelector: ProbeLabel}
+	now := metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}
+	_ = c.Typed.CoreV1().Pods(ns).DeleteCollection(ctx, now, sel)
+	list, err := c.Typed.CoreV1().Namespaces().List(ctx, sel)
+	if err != nil {
+		return
+	}
+	for _, n := range list.Items {
+		_ = c.Typed.CoreV1().Namespaces().Delete(ctx, n.Name, metav1.DeleteOptions{})
+	}
+}

@@ -1,0 +1,37 @@
+package netcheck
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestClassifyReadsNetcatAndDialErrors(t *testing.T) {
+	for out, want := range map[string]string{
+		"CONNECTED\n": "connected",
+		"nc: can't connect to remote host (10.244.0.15): Connection refused\n": "refused",
+		"nc: timed out\n":                                       "timed out",
+		"dial tcp 192.0.2.2:30080: i/o timeout":                 "timed out",
+		"dial tcp 192.0.2.2:30080: connect: connection refused": "refused",
+		"sh: nc: not found\n":                                   "failed: sh: nc: not found",
+	} {
+		if got := classify(out, errors.New("exit 1")).Result; got != want {
+			t.Errorf("classify(%q) = %q, want %q", out, got, want)
+		}
+	}
+}
+
+// A refusal proves a rejection only where another probe connected.
+func TestRefusalsResolveWhereThePortListens(t *testing.T) {
+	checks := []Check{
+		{Name: "web -> mysql:3306", Live: &Probe{Result: "connected", Target: "10.0.0.20:3306"}},
+		{Name: "other -> mysql:3306", Live: &Probe{Result: "refused", Target: "10.0.0.20:3306"}},
+		{Name: "web -> mysql:3307", Live: &Probe{Result: "refused", Target: "10.0.0.20:3307"}},
+	}
+	resolveRefusals(checks)
+	if got := checks[1].Live.Result; got != "rejected" {
+		t.Errorf("refusal on a listening port: %q, want rejected", got)
+	}
+	if !checks[2].Live.Inconclusive() {
+		t.Errorf("refusal on a port nobody reached: %q, want it left inconclusive", checks[2].Live.Result)
+	}
+}

@@ -1,0 +1,56 @@
+package netcheck
+
+import (
+	"io"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/table"
+)
+
+// Print writes the checks as a table; live adds the probe's column.
+func Print(w io.Writer, checks []Check, live bool) error {
+	header := []string{"CHECK", "EXPECTED", "POLICIES SAY", "RESULT"}
+	if live {
+		header = append(header, "LIVE")
+	}
+	header = append(header, "DECIDED BY")
+	var rows [][]string
+	for _, c := range checks {
+		row := []string{c.Name, word(c.Want), word(c.Verdict.Allowed), result(c)}
+		if live {
+			row = append(row, liveWord(c.Live))
+		}
+		rows = append(rows, append(row, c.Verdict.Reason))
+	}
+	return table.Write(w, header, rows)
+}
+
+func word(allowed bool) string {
+	if allowed {
+		return "ALLOW"
+	}
+	return "DENY"
+}
+
+func result(c Check) string {
+	switch {
+	case c.Verdict.Allowed != c.Want:
+		return "FAIL"
+	case !c.LiveAgrees():
+		return "MISMATCH"
+	}
+	return "ok"
+}
+
+func liveWord(p *Probe) string {
+	switch {
+	case p == nil:
+		return "-"
+	case p.Skipped != "":
+		return "not probed: " + p.Skipped
+	case p.Inconclusive():
+		return "refused (nothing listens, or a policy rejects)"
+	case p.Result == "rejected":
+		return "rejected (the port listens for others)"
+	}
+	return p.Result
+}
