@@ -58,6 +58,7 @@ func TestLifecycle(t *testing.T) {
 		{Name: "a field-manager conflict is a clear error; --force-conflicts takes over", Fn: conflict},
 		{Name: "a user RBAC forbids gets a one-line error", Fn: forbidden},
 		{Name: "delete keeps the data; apply restores the stack", Fn: deleteKeepsData},
+		{Name: "a user holding only hack/rbac's roles applies, diffs, reads status and deletes", Fn: leastPrivilegeUser},
 		{Name: "delete --purge-data removes the data too", Fn: purgeData},
 	})
 }
