@@ -22,6 +22,8 @@ type Options struct {
 	Gzip bool
 	// Force replaces an existing file.
 	Force bool
+	// Progress gets a line when the dump starts, once the checks passed.
+	Progress io.Writer
 }
 
 // Result describes a finished backup.
@@ -55,6 +57,9 @@ func Backup(ctx context.Context, c *kube.Clients, o Options) (*Result, error) {
 	}
 	if err := readyDatabase(ctx, c, o.Namespace); err != nil {
 		return nil, err
+	}
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, "backing up namespace %s to %s ...\n", o.Namespace, o.Path)
 	}
 	sweepPartials(o.Path)
 	tmp, err := os.CreateTemp(filepath.Dir(o.Path), partialPattern(o.Path))

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // Count is one database after a restore.
@@ -23,10 +24,11 @@ type Count struct {
 // Restore streams a verified dump into the mysql client in the database pod
 // and then counts the tables and rows of each database it holds. The
 // server's own error, if any, is returned as it said it.
-func Restore(ctx context.Context, c *kube.Clients, ns string, d *Dump) ([]Count, error) {
+func Restore(ctx context.Context, c *kube.Clients, ns string, d *Dump, progress io.Writer) ([]Count, error) {
 	if err := readyDatabase(ctx, c, ns); err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(progress, "restoring %s into %s in namespace %s ...\n", d.Path, stack.MySQLPod, ns)
 	f, err := os.Open(d.Path)
 	if err != nil {
 		return nil, err

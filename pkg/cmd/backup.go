@@ -90,8 +90,7 @@ func (o *BackupOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.ErrOut, "backing up namespace %s to %s ...\n", ns, o.Path)
-	res, err := backup.Backup(cmd.Context(), c, backup.Options{Namespace: ns, Path: o.Path, Gzip: o.Gzip, Force: o.Force})
+	res, err := backup.Backup(cmd.Context(), c, backup.Options{Namespace: ns, Path: o.Path, Gzip: o.Gzip, Force: o.Force, Progress: o.ErrOut})
 	if err != nil {
 		return err
 	}

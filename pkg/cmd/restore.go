@@ -78,8 +78,7 @@ func (o *RestoreOptions) Run(cmd *cobra.Command) error {
 	if err := o.confirm(dump, ns); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.ErrOut, "restoring %s into %s in namespace %s ...\n", o.Path, stack.MySQLPod, ns)
-	counts, err := backup.Restore(cmd.Context(), c, ns, dump)
+	counts, err := backup.Restore(cmd.Context(), c, ns, dump, o.ErrOut)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@ package integration
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +22,14 @@ const badNamespace = "bad-input"
 func TestBadInputIsAOneLineErrorAndChangesNothing(t *testing.T) {
 	garbage := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := os.WriteFile(garbage, []byte("this: is: not a kubeconfig\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	notADump := filepath.Join(t.TempDir(), "notes.sql.gz")
+	if err := os.WriteFile(notADump, []byte("shopping list\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("shopping list\n"))
+	if err := os.WriteFile(notADump+".sha256", []byte(hex.EncodeToString(sum[:])+"  notes.sql.gz\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -49,6 +59,25 @@ func TestBadInputIsAOneLineErrorAndChangesNothing(t *testing.T) {
 			`the watcher is not deployed in namespace "default" (no DaemonSet watcher)`},
 		{"events with an unknown type", []string{"events", "--type", "renamed"},
 			`--type "renamed" is not an event: use created, updated or deleted`},
+		{"status with an unknown output", []string{"status", "-o", "xml"},
+			`--output "xml" is not supported: use wide, json or yaml`},
+		{"restore of a file that is not a dump", []string{"restore", notADump, "--yes"},
+			"is not a mysqldump file"},
+		{"restore of a missing file", []string{"restore", "no-such.sql.gz", "--yes"},
+			"no checksum file no-such.sql.gz.sha256 beside the backup"},
+		{"backup into a missing folder", []string{"backup", "no/such/dir/b.sql.gz"},
+			"folder no/such/dir does not exist: create it first"},
+		{"backup where no database runs", []string{"backup", "-n", "default", filepath.Join(t.TempDir(), "b.sql.gz")},
+			`no database pod mysql-0 in namespace "default"`},
+		{"netcheck with half a query", []string{"netcheck", "--from", "app=x"},
+			"a query needs --from, --to and --port together"},
+		{"netcheck with a port out of range", []string{"netcheck", "--from", "app=x", "--to", "mysql-0", "--port", "99999"},
+			`--port "99999" is not a port`},
+	}
+	// Verbs that read a deployed stack have their own exit code for "none here".
+	if r := stackCmd(t, "netcheck", "-n", "default"); r.code != 3 || strings.Count(r.stderr, "\n") != 1 ||
+		!strings.Contains(r.stderr, `no running web pod in namespace "default"`) {
+		t.Errorf("netcheck where no stack runs: exit %d, stderr %q", r.code, r.stderr)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
