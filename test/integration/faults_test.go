@@ -1,0 +1,125 @@
+package integration
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/build"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+// The API server crashes while apply waits: apply ends with one line that
+// names what is not ready, and a re-run converges.
+func TestApplyThroughAnAPIServerRestart(t *testing.T) {
+	t.Cleanup(func() { purge(t) })
+	done := make(chan result, 1)
+	go func() { done <- stackCmd(t, "apply", "--timeout=20s") }()
+	time.Sleep(3 * time.Second) // applied; now waiting on pods no node runs
+	if err := cp.RestartAPIServer(context.Background(), func() error { time.Sleep(3 * time.Second); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.code != 1 || !strings.Contains(r.stderr, "error: ") || !strings.Contains(r.stderr, "Deployment k8s-assignment/web") {
+		t.Fatalf("apply across a restart: exit %d, want 1 naming what is not ready\n%s", r.code, r.stderr)
+	}
+	again := stackCmd(t, "apply", "--wait=false")
+	mustSucceed(t, again)
+	expectActions(t, again.stdout, map[string]int{"unchanged": devObjects})
+}
+
+// The plugin is killed (SIGKILL: no cleanup) at several points of an apply:
+// each re-run converges, and every object is a member of the ApplySet.
+func TestApplyKilledMidwayConverges(t *testing.T) {
+	t.Cleanup(func() { purge(t) })
+	bin := filepath.Join(t.TempDir(), "kubectl-stack")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/kubectl-stack").CombinedOutput(); err != nil {
+		t.Fatalf("building the plugin: %v\n%s", err, out)
+	}
+	for _, after := range []time.Duration{150 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond} {
+		purge(t)
+		cmd := exec.Command(bin, "--kubeconfig", cp.Kubeconfig, "apply", "--wait=false")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(after)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+		mustSucceed(t, stackCmd(t, "apply", "--wait=false"))
+		allMembers(t)
+	}
+}
+
+// purge deletes the stack and its namespace, so the next test starts empty.
+func purge(t *testing.T) {
+	t.Helper()
+	stackCmd(t, "delete", "--purge-data")
+	waitNamespaceGone(t)
+	// Nor a volume protection controller: lift its finalizer.
+	typed, _ := clients(t)
+	pvs := typed.CoreV1().PersistentVolumes()
+	if pv, err := pvs.Get(context.Background(), devVolume, metav1.GetOptions{}); err == nil {
+		pv.Finalizers = nil
+		_, _ = pvs.Update(context.Background(), pv, metav1.UpdateOptions{})
+		_ = pvs.Delete(context.Background(), devVolume, metav1.DeleteOptions{})
+	}
+}
+
+// devVolume is overlays/dev's hostPath PersistentVolume.
+const devVolume = "kubectl-stack-mysql-data"
+
+func waitNamespaceGone(t *testing.T) {
+	t.Helper()
+	typed, _ := clients(t)
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if _, err := typed.CoreV1().Namespaces().Get(context.Background(), stack.Namespace, metav1.GetOptions{}); err != nil {
+			return
+		}
+		// No namespace controller runs here: finish what it would do.
+		_ = typed.CoreV1().Namespaces().Delete(context.Background(), stack.Namespace, metav1.DeleteOptions{})
+		ns, err := typed.CoreV1().Namespaces().Get(context.Background(), stack.Namespace, metav1.GetOptions{})
+		if err == nil && ns.DeletionTimestamp != nil {
+			ns.Spec.Finalizers = nil
+			_, _ = typed.CoreV1().Namespaces().Finalize(context.Background(), ns, metav1.UpdateOptions{})
+		}
+	}
+	t.Fatalf("namespace %s still there after 1m", stack.Namespace)
+}
+
+// allMembers: every object of the overlay exists, labelled as a member of
+// the stack's ApplySet.
+func allMembers(t *testing.T) {
+	t.Helper()
+	typed, dyn := clients(t)
+	parent, err := typed.CoreV1().Secrets(stack.Namespace).Get(context.Background(), stack.ApplySetParent, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := parent.Labels["applyset.kubernetes.io/id"]
+	objs, err := build.Load(repoPath(t, "overlays/dev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		gvk := o.GroupVersionKind()
+		gvr := schema.GroupVersionResource{Group: gvk.Group, Version: gvk.Version, Resource: strings.ToLower(gvk.Kind) + "s"}
+		if gvk.Kind == "NetworkPolicy" {
+			gvr.Resource = "networkpolicies"
+		}
+		live, err := dyn.Resource(gvr).Namespace(o.GetNamespace()).Get(context.Background(), o.GetName(), metav1.GetOptions{})
+		if err != nil {
+			t.Errorf("%s %s: %v", gvk.Kind, o.GetName(), err)
+			continue
+		}
+		if got := live.GetLabels()["applyset.kubernetes.io/part-of"]; got != id {
+			t.Errorf("%s %s is not a member of the ApplySet (part-of %q, want %q)", gvk.Kind, o.GetName(), got, id)
+		}
+	}
+}
