@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --match 'v*' 2>/dev/null || echo v0.0.0-d
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X $(MODULE)/pkg/version.Version=$(VERSION) -X $(MODULE)/pkg/version.Commit=$(COMMIT)
 
-.PHONY: build install test unit lint demo demo-down binaries cluster-up cluster-down
+.PHONY: build install test unit lint demo demo-down binaries cluster-up cluster-down release bench
 
 ## build: the plugin into bin/kubectl-stack
 build:
@@ -14,6 +14,17 @@ build:
 ## install: the plugin into $(go env GOPATH)/bin, where kubectl finds it on PATH
 install:
 	CGO_ENABLED=0 go install -trimpath -ldflags '$(LDFLAGS)' ./cmd/kubectl-stack
+
+## release: reproducible archives for every platform, their sha256 and the
+## krew manifest in dist/ (VERSION=vX.Y.Z), and the manifest copied to the root
+release:
+	go run ./hack/release --version $(VERSION) --out dist
+	cp dist/krew-manifest.yaml krew-manifest.yaml
+
+## bench: every benchmark against what users would otherwise run, one table
+## (docs/benchmarks.md) and a chart (docs/benchmarks.png); needs root
+bench:
+	hack/bench/run.sh
 
 ## binaries: everything hack/ runs, built from the Go module proxy (cached)
 binaries:

@@ -1,0 +1,160 @@
+// Command release builds kubectl-stack for every platform krew serves,
+// reproducibly: -trimpath, no VCS stamp, fixed file times and owners in the
+// archives, so two builds of one commit give byte-identical archives. It
+// writes the archives, their .sha256 files and the krew manifest:
+//
+//	go run ./hack/release --version v0.1.0 [--out dist] [--platforms linux/amd64,...]
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"text/template"
+	"time"
+
+	"golang.org/x/mod/semver"
+)
+
+// AllPlatforms are the ones the krew manifest lists.
+var AllPlatforms = []string{"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64", "windows/arm64"}
+
+//go:embed krew-manifest.yaml.tmpl
+var manifestTemplate string
+
+const module = "github.com/kubectl-stack/kubectl-stack"
+
+func main() {
+	version := flag.String("version", "", "release version, vMAJOR.MINOR.PATCH")
+	out := flag.String("out", "dist", "folder for the archives and the manifest")
+	platforms := flag.String("platforms", strings.Join(AllPlatforms, ","), "os/arch list")
+	flag.Parse()
+	if err := run(*version, *out, strings.Split(*platforms, ",")); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// Platform is one built archive, as the manifest lists it.
+type Platform struct {
+	OS, Arch, Archive, SHA256, Bin string
+	Files                          []string
+}
+
+func run(version, out string, platforms []string) error {
+	if !semver.IsValid(version) || semver.Canonical(version) != version {
+		return fmt.Errorf("--version %q is not a release version: use vMAJOR.MINOR.PATCH, such as v0.1.0", version)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	stamp, err := sourceDate()
+	if err != nil {
+		return err
+	}
+	var built []Platform
+	for _, p := range platforms {
+		goos, goarch, ok := strings.Cut(p, "/")
+		if !ok {
+			return fmt.Errorf("--platforms: %q is not os/arch", p)
+		}
+		plat, err := buildPlatform(version, out, goos, goarch, stamp)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		built = append(built, plat)
+		fmt.Fprintf(os.Stderr, "built %s (sha256 %s)\n", plat.Archive, plat.SHA256[:12])
+	}
+	manifest, err := Render(version, built)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(out, "krew-manifest.yaml"), manifest, 0o644)
+}
+
+// Render fills the krew manifest template.
+func Render(version string, platforms []Platform) ([]byte, error) {
+	t, err := template.New("manifest").Parse(manifestTemplate)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	err = t.Execute(&buf, struct {
+		Version   string
+		Platforms []Platform
+	}{version, platforms})
+	return buf.Bytes(), err
+}
+
+// sourceDate is the time every archived file carries: SOURCE_DATE_EPOCH
+// when set (the reproducible-builds convention), else the commit's time.
+func sourceDate() (time.Time, error) {
+	epoch := os.Getenv("SOURCE_DATE_EPOCH")
+	if epoch == "" {
+		out, err := exec.Command("git", "log", "-1", "--format=%ct").Output()
+		if err != nil {
+			return time.Time{}, fmt.Errorf("no SOURCE_DATE_EPOCH and no git commit to take the time from: %v", err)
+		}
+		epoch = strings.TrimSpace(string(out))
+	}
+	var sec int64
+	if _, err := fmt.Sscan(epoch, &sec); err != nil {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q is not seconds since 1970", epoch)
+	}
+	return time.Unix(sec, 0).UTC(), nil
+}
+
+// buildPlatform compiles the plugin for one platform and archives it.
+func buildPlatform(version, out, goos, goarch string, stamp time.Time) (Platform, error) {
+	work, err := os.MkdirTemp("", "kubectl-stack-release-")
+	if err != nil {
+		return Platform{}, err
+	}
+	defer os.RemoveAll(work)
+	bin := "kubectl-stack"
+	if goos == "windows" {
+		bin += ".exe"
+	}
+	ldflags := fmt.Sprintf("-s -w -buildid= -X %s/pkg/version.Version=%s", module, version)
+	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags, "-o", filepath.Join(work, bin), "./cmd/kubectl-stack")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return Platform{}, fmt.Errorf("go build: %v: %s", err, msg)
+	}
+	files := []archiveFile{{name: bin, path: filepath.Join(work, bin), mode: 0o755}, {name: "LICENSE", path: "LICENSE", mode: 0o644}}
+	if goos != "windows" {
+		files = append(files, archiveFile{name: "kubectl_complete-stack", path: "hack/release/kubectl_complete-stack", mode: 0o755})
+	}
+	p := Platform{OS: goos, Arch: goarch, Bin: bin}
+	for _, f := range files {
+		p.Files = append(p.Files, f.name)
+	}
+	p.Archive = archiveName(version, goos, goarch)
+	write := writeTarGz
+	if goos == "windows" {
+		write = writeZip
+	}
+	data, err := write(files, stamp)
+	if err != nil {
+		return Platform{}, err
+	}
+	p.SHA256 = sha256Hex(data)
+	if err := os.WriteFile(filepath.Join(out, p.Archive), data, 0o644); err != nil {
+		return Platform{}, err
+	}
+	return p, os.WriteFile(filepath.Join(out, p.Archive+".sha256"), []byte(p.SHA256+"  "+p.Archive+"\n"), 0o644)
+}
+
+// archiveName is a platform's archive: zip for Windows, tar.gz elsewhere.
+func archiveName(version, goos, goarch string) string {
+	ext := ".tar.gz"
+	if goos == "windows" {
+		ext = ".zip"
+	}
+	return fmt.Sprintf("kubectl-stack_%s_%s_%s%s", version, goos, goarch, ext)
+}
