@@ -20,7 +20,7 @@ import (
 
 func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the local cluster")
-	kubectl := flag.String("kubectl", "kubectl", "the kubectl to compare with")
+	kubectl := flag.String("kubectl", kit.Kubectl(), "the kubectl to compare with (default: $KUBECTL, else kubectl)")
 	mb := flag.Int("mb", 200, "megabytes of rows to seed")
 	runs := flag.Int("runs", 5, "runs of each command")
 	flag.Parse()
@@ -59,19 +59,9 @@ func run(kubeconfig, kubectl string, mb, runs int) error {
 	if err != nil {
 		return err
 	}
-	size := func(name string) string {
-		info, err := os.Stat(filepath.Join(dir, name))
-		if err != nil {
-			return "?"
-		}
-		return fmt.Sprintf("%.1f MiB", float64(info.Size())/(1<<20))
-	}
 	host, _ := os.Hostname()
 	fmt.Printf("backup benchmark: %d MB of rows in the dev stack's MariaDB; %d runs each; %s\n", mb, runs, host)
-	fmt.Printf("%-46s %-10s %-18s %-10s %s\n", "command", "median", "spread", "file", "ratio / target")
-	fmt.Printf("%-46s %-10s %-18s %-10s %s (target <= 1.1x)\n", "kubectl stack backup", plugins.Median().Round(time.Millisecond), plugins.Spread(), size("plugin.sql.gz"), kit.Ratio(plugins, anchors))
-	fmt.Printf("%-46s %-10s %-18s %-10s\n", "kubectl exec mysql-0 -- mysqldump | gzip", anchors.Median().Round(time.Millisecond), anchors.Spread(), size("anchor.sql.gz"))
-	return nil
+	return kit.Record(kit.TimedRow(fmt.Sprintf("backup of %d MB", mb), plugins, anchors, "kubectl exec mysql-0 -- mysqldump | gzip", "<= 1.1x"))
 }
 
 // seed creates mb megabytes of rows in batches of about 10 MB (10,000

@@ -6,8 +6,10 @@ package kit
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +28,15 @@ func Client(kubeconfig string) (kubernetes.Interface, error) {
 	}
 	cfg.QPS, cfg.Burst = 500, 1000
 	return kubernetes.NewForConfig(cfg)
+}
+
+// Kubectl is the kubectl to compare with: $KUBECTL (hack/bench/with-cluster.sh
+// sets it to the cluster's own), else the one on PATH.
+func Kubectl() string {
+	if k := os.Getenv("KUBECTL"); k != "" {
+		return k
+	}
+	return "kubectl"
 }
 
 // CreatePods creates pod(0) ... pod(n-1) with a few workers in parallel.
@@ -133,4 +144,34 @@ func lastLine(out []byte) string {
 // Ratio formats mine/theirs of the medians.
 func Ratio(mine, theirs Runs) string {
 	return fmt.Sprintf("%.2fx", float64(mine.Median())/float64(theirs.Median()))
+}
+
+// Row is one figure of the benchmark table: a median and spread measured
+// beside an anchor (the command a user would otherwise run), their ratio,
+// and the target the ratio is held to.
+type Row struct {
+	What, Median, Spread, Anchor, AnchorMedian, Ratio, Target string
+}
+
+// Record prints the row and, when BENCH_RESULTS names a file, appends it
+// there as one tab-separated line for hack/bench/report.
+func Record(r Row) error {
+	fmt.Printf("%-52s %-10s %-20s %-10s %-10s %s\n", r.What, r.Median, r.Spread, r.AnchorMedian, r.Ratio, r.Target)
+	path := os.Getenv("BENCH_RESULTS")
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = fmt.Fprintln(f, strings.Join([]string{r.What, r.Median, r.Spread, r.Anchor, r.AnchorMedian, r.Ratio, r.Target}, "\t"))
+	return err
+}
+
+// TimedRow is the row of a command timed against its anchor.
+func TimedRow(what string, mine, theirs Runs, anchor, target string) Row {
+	return Row{What: what, Median: ms(mine.Median()), Spread: mine.Spread(), Anchor: anchor,
+		AnchorMedian: ms(theirs.Median()), Ratio: Ratio(mine, theirs), Target: target}
 }

@@ -31,7 +31,7 @@ const namespace = "bench-status"
 
 func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the local cluster")
-	kubectl := flag.String("kubectl", "kubectl", "the kubectl to compare with")
+	kubectl := flag.String("kubectl", kit.Kubectl(), "the kubectl to compare with (default: $KUBECTL, else kubectl)")
 	pods := flag.Int("pods", 1000, "web pods in the namespace")
 	runs := flag.Int("runs", 7, "runs of each command")
 	flag.Parse()
@@ -70,10 +70,7 @@ func run(kubeconfig, kubectl string, pods, runs int) error {
 	}
 	host, _ := os.Hostname()
 	fmt.Printf("status benchmark: %d web pods on %d simulated nodes, serving-host unreachable; %d runs each; %s\n", pods, len(nodes), runs, host)
-	fmt.Printf("%-34s %-10s %-18s %s\n", "command", "median", "spread", "ratio / target")
-	fmt.Printf("%-34s %-10s %-18s %s (target <= 1.5x)\n", "kubectl stack status -o wide", mine.Median().Round(time.Millisecond), mine.Spread(), kit.Ratio(mine, theirs))
-	fmt.Printf("%-34s %-10s %-18s\n", "kubectl get pods -o wide", theirs.Median().Round(time.Millisecond), theirs.Spread())
-	return nil
+	return kit.Record(kit.TimedRow(fmt.Sprintf("status -o wide, %d pods (kwok)", pods), mine, theirs, "kubectl get pods -o wide", "<= 1.5x"))
 }
 
 // seed creates the namespace, a paused web Deployment (so status finds the

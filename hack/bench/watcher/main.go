@@ -107,8 +107,7 @@ func run(kubeconfig string, onNode, total, rate, samples int) error {
 	if err != nil {
 		return err
 	}
-	report(onNode, total, watcherRSS, baseRSS, rate, latencies)
-	return nil
+	return report(onNode, total, watcherRSS, baseRSS, rate, latencies)
 }
 
 func pod(name, node string) *corev1.Pod {
@@ -241,14 +240,18 @@ func latencyRun(ctx context.Context, c kubernetes.Interface, node string, lines 
 	return out, nil
 }
 
-func report(onNode, total int, watcherRSS, baseRSS int64, rate int, lat []time.Duration) {
+func report(onNode, total int, watcherRSS, baseRSS int64, rate int, lat []time.Duration) error {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	q := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
-	mib := func(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+	q := func(p float64) string { return lat[int(p*float64(len(lat)-1))].Round(time.Millisecond).String() }
+	mib := func(b int64) string { return fmt.Sprintf("%.1fMiB", float64(b)/(1<<20)) }
 	host, _ := os.Hostname()
 	fmt.Printf("watcher benchmark (%d pods on its node, %d in the cluster; %s)\n", onNode, total, host)
-	fmt.Printf("%-34s %-14s %-14s %s\n", "what", "watcher", "plain informer", "ratio / target")
-	fmt.Printf("%-34s %-14s %-14s %.2fx (target <= 40 MiB and <= 0.3x)\n", "resident memory", mib(watcherRSS), mib(baseRSS), float64(watcherRSS)/float64(baseRSS))
-	fmt.Printf("%-34s %-14s %-14s %s\n", fmt.Sprintf("create-to-log p50 at %d/s", rate), q(0.50).Round(time.Millisecond), "-", "")
-	fmt.Printf("%-34s %-14s %-14s %s\n", fmt.Sprintf("create-to-log p99 at %d/s", rate), q(0.99).Round(time.Millisecond), "-", "(target <= 1s)")
+	err := kit.Record(kit.Row{What: fmt.Sprintf("watcher memory, %d pods on its node, %d in cluster", onNode, total),
+		Median: mib(watcherRSS), Spread: "-", Anchor: "plain informer", AnchorMedian: mib(baseRSS),
+		Ratio: fmt.Sprintf("%.2fx", float64(watcherRSS)/float64(baseRSS)), Target: "<= 40 MiB and <= 0.3x"})
+	if err != nil {
+		return err
+	}
+	return kit.Record(kit.Row{What: fmt.Sprintf("watcher create-to-log latency at %d/s", rate),
+		Median: q(0.50), Spread: "p99 " + q(0.99), Anchor: "-", AnchorMedian: "-", Ratio: "p99 " + q(0.99), Target: "p99 <= 1s"})
 }

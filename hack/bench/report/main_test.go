@@ -1,0 +1,21 @@
+package main
+
+import "testing"
+
+func TestMetReadsRatiosTargetsAndLatencies(t *testing.T) {
+	for _, c := range []struct {
+		r    row
+		want string
+	}{
+		{row{ratio: "0.66x", target: "<= 1.5x"}, "yes"},
+		{row{ratio: "1.60x", target: "<= 1.5x"}, "NO"},
+		{row{median: "38.6MiB", ratio: "0.29x", target: "<= 40 MiB and <= 0.3x"}, "yes"},
+		{row{median: "41.0MiB", ratio: "0.29x", target: "<= 40 MiB and <= 0.3x"}, "NO"},
+		{row{ratio: "p99 528ms", target: "p99 <= 1s"}, "yes"},
+		{row{ratio: "p99 1.2s", target: "p99 <= 1s"}, "NO"},
+	} {
+		if got := met(c.r); got != c.want {
+			t.Errorf("met(%+v) = %s, want %s", c.r, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs one benchmark program on a fresh local cluster, then removes the
+# cluster: hack/bench/with-cluster.sh PACKAGE [ARGS...], where PACKAGE is
+# ./hack/bench/<name>. The program gets --kubeconfig before ARGS, and
+# $KUBECTL names the cluster's own kubectl. Needs root.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+pkg=$1
+shift
+kubeconfig=$(hack/cluster-up.sh)
+trap 'hack/cluster-down.sh' EXIT
+export KUBECTL_STACK_BIN_DIR
+KUBECTL_STACK_BIN_DIR=$(hack/build-binaries.sh node)
+runner=$(mktemp /tmp/kubectl-stack-bench-XXXXXX)
+go build -o "$runner" "$pkg"
+KUBECTL="$KUBECTL_STACK_BIN_DIR/kubectl" "$runner" --kubeconfig "$kubeconfig" "$@"
+rm -f "$runner"
