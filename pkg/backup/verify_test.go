@@ -119,3 +119,22 @@ func TestInstallNeverReplacesWithoutForce(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzVerify feeds arbitrary files, with a matching checksum, to the dump
+// check: it never panics, and what it accepts has a header and the trailer.
+func FuzzVerify(f *testing.F) {
+	f.Add([]byte(sampleDump))
+	f.Add(gzipped(sampleDump))
+	f.Add([]byte("-- MySQL dump 8.4\n-- Dump completed\n"))
+	f.Add([]byte("/*M!999999\\- enable the sandbox mode */ \n-- MariaDB dump 10\nCREATE DATABASE /*!32312 IF NOT EXISTS*/ `x`\n-- Dump completed on x\n"))
+	f.Add([]byte{0x1f, 0x8b, 0x08, 0x00})
+	f.Fuzz(func(t *testing.T, content []byte) {
+		d, err := Verify(writeBackup(t, content))
+		if err != nil {
+			return
+		}
+		if !d.Gzip && (!strings.Contains(string(content), "dump ") || !strings.Contains(string(content), trailerMark)) {
+			t.Fatalf("accepted a plain file without header or trailer: %q", content)
+		}
+	})
+}
