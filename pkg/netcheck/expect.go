@@ -72,12 +72,16 @@ func ReadScene(ctx context.Context, c kubernetes.Interface, ns string) (*Scene, 
 		return nil, kube.Explain(err)
 	}
 	s := &Scene{}
-	for comp, into := range map[stack.Component]*Endpoint{stack.Web: &s.Web, stack.Database: &s.MySQL, stack.Watcher: &s.Watcher} {
-		p, err := runningPod(ctx, c, ns, comp)
+	// In the stack's order, so a missing tier is always named the same way.
+	for _, tier := range []struct {
+		comp stack.Component
+		into *Endpoint
+	}{{stack.Web, &s.Web}, {stack.Database, &s.MySQL}, {stack.Watcher, &s.Watcher}} {
+		p, err := runningPod(ctx, c, ns, tier.comp)
 		if err != nil {
 			return nil, err
 		}
-		*into = PodEndpoint(p, nsObj.Labels)
+		*tier.into = PodEndpoint(p, nsObj.Labels)
 	}
 	s.Outsider = Endpoint{Name: OutsiderName, Namespace: ns, NamespaceLabels: nsObj.Labels,
 		Labels: map[string]string{stack.LabelName: "netcheck-outsider"}}

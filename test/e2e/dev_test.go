@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
 	"github.com/kubectl-stack/kubectl-stack/internal/steps"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
@@ -38,6 +39,7 @@ func TestDevStack(t *testing.T) {
 		{Name: "the watcher reports a pod's create, updates and delete in kubectl stack events", Fn: eventsReported},
 		{Name: "kubectl stack events -f streams new events, survives a watcher pod's replacement, ends cleanly on Ctrl-C", Fn: eventsFollow},
 		{Name: "a row written to MySQL survives deleting mysql-0", Fn: rowSurvives},
+		{Name: "a kubelet crash and restart: web pods ready again, the database's rows intact", Fn: kubeletRestart},
 		{Name: "backup and restore of over 10 MB give the same table checksums after the databases were dropped", Fn: backupRoundTrip},
 		{Name: "hack/mysql-backup.sh writes a dump the plugin verifies and restores", Fn: plainScriptBackup},
 		{Name: "the scheduled-backup component's job passes Pod Security, reaches the database, writes a dump", Fn: scheduledBackupRuns},
@@ -292,5 +294,29 @@ func dnsAndPolicies(t *testing.T) {
 			t.Fatalf("web still reaches the watcher on 9090 despite default-deny-ingress: NetworkPolicies are not enforced")
 		}
 		time.Sleep(time.Second)
+	}
+}
+
+// kubeletRestart: the node's kubelet crashes and comes back; the web pods
+// are ready again and the database still holds its rows.
+func kubeletRestart(t *testing.T) {
+	if err := localcluster.RestartKubelet(env.stateDir); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "3 ready web pods and a ready mysql-0 after the kubelet restart", func() bool {
+		ready := 0
+		for _, p := range pods(t, stack.Web) {
+			if podReady(&p) {
+				ready++
+			}
+		}
+		db, err := env.client.CoreV1().Pods(stack.Namespace).Get(context.Background(), stack.MySQLPod, metav1.GetOptions{})
+		return ready == stack.WebReplicas && err == nil && podReady(db)
+	})
+	if got := sql(t, "SELECT note FROM survivors"); !strings.Contains(got, "written before the delete") {
+		t.Fatalf("the row is gone after the kubelet restart: %q", got)
+	}
+	if r := kubectl(t, time.Minute, "stack", "status"); r.code != 0 {
+		t.Fatalf("status after the kubelet restart: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
