@@ -47,6 +47,9 @@ func run(kubeconfig, kubectl string, mb, runs int) error {
 	if err := seed(kubeconfig, kubectl, mb); err != nil {
 		return err
 	}
+	// The database's hostPath volume outlives the cluster: leave no bench data
+	// in it for the next demo or test run.
+	defer func() { _ = sqlExec(kubeconfig, kubectl, "DROP DATABASE IF EXISTS bench;\n") }()
 	fmt.Fprintf(os.Stderr, "seeded %d MB in %s\n", mb, time.Since(start).Round(time.Second))
 
 	mine := []string{plugin, "--kubeconfig", kubeconfig, "backup", filepath.Join(dir, "plugin.sql.gz"), "--force"}
@@ -68,7 +71,8 @@ func run(kubeconfig, kubectl string, mb, runs int) error {
 // rows of 1 KB), so no single statement outgrows the server's limits.
 func seed(kubeconfig, kubectl string, mb int) error {
 	statements := []string{
-		"CREATE DATABASE IF NOT EXISTS bench",
+		"DROP DATABASE IF EXISTS bench", // a killed run may have left it
+		"CREATE DATABASE bench",
 		"CREATE TABLE IF NOT EXISTS bench.digits (n INT PRIMARY KEY)",
 		"INSERT IGNORE INTO bench.digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)",
 		"CREATE TABLE IF NOT EXISTS bench.rows (id INT PRIMARY KEY, payload VARCHAR(1100))",
@@ -78,11 +82,19 @@ func seed(kubeconfig, kubectl string, mb int) error {
 			"INSERT INTO bench.rows SELECT %d + a.n*1000+b.n*100+c.n*10+d.n, REPEAT(SHA2(%d + a.n*1000+b.n*100+c.n*10+d.n + RAND(), 256), 16) FROM bench.digits a, bench.digits b, bench.digits c, bench.digits d",
 			batch*10000, batch*10000))
 	}
+	if err := sqlExec(kubeconfig, kubectl, strings.Join(statements, ";\n")+";\n"); err != nil {
+		return fmt.Errorf("seeding: %w", err)
+	}
+	return nil
+}
+
+// sqlExec feeds SQL to the mysql client in the database pod, as root.
+func sqlExec(kubeconfig, kubectl, sql string) error {
 	cmd := exec.Command(kubectl, "--kubeconfig", kubeconfig, "-n", stack.Namespace, "exec", "-i", stack.MySQLPod, "-c", stack.MySQLContainer, "--",
 		"sh", "-c", `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot`)
-	cmd.Stdin = strings.NewReader(strings.Join(statements, ";\n") + ";\n")
+	cmd.Stdin = strings.NewReader(sql)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("seeding: %v: %s", err, out)
+		return fmt.Errorf("%v: %s", err, out)
 	}
 	return nil
 }
