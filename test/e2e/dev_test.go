@@ -300,9 +300,26 @@ func dnsAndPolicies(t *testing.T) {
 // kubeletRestart: the node's kubelet crashes and comes back; the web pods
 // are ready again and the database still holds its rows.
 func kubeletRestart(t *testing.T) {
+	restarted := time.Now()
 	if err := localcluster.RestartKubelet(env.stateDir); err != nil {
 		t.Fatal(err)
 	}
+	// The pods' status is the old kubelet's until the new one has reported
+	// in and probed them again: wait for its first heartbeat, then for the
+	// probes (mysql's period is 10 s) before reading readiness.
+	waitFor(t, "the restarted kubelet's first heartbeat", func() bool {
+		n, err := env.client.CoreV1().Nodes().Get(context.Background(), localcluster.NodeName, metav1.GetOptions{})
+		if err != nil {
+			return false
+		}
+		for _, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue && c.LastHeartbeatTime.After(restarted) {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(15 * time.Second)
 	waitFor(t, "3 ready web pods and a ready mysql-0 after the kubelet restart", func() bool {
 		ready := 0
 		for _, p := range pods(t, stack.Web) {
