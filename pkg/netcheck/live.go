@@ -271,18 +271,14 @@ func dialFromHere(ctx context.Context, c *kube.Clients, ch Check) *Probe {
 
 // nodePortAddress is the first node address and the web Service's NodePort.
 func nodePortAddress(ctx context.Context, c *kube.Clients) (string, error) {
-	nodes, err := c.Typed.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	addrs, err := kube.NodeInternalIPs(ctx, c.Typed)
 	if err != nil {
-		return "", fmt.Errorf("no node address readable (%s)", kube.OneLine(err))
+		return "", fmt.Errorf("no node address readable (%s)", kube.OneLine(kube.Explain(err)))
 	}
-	for _, n := range nodes.Items {
-		for _, a := range n.Status.Addresses {
-			if a.Type == corev1.NodeInternalIP {
-				return net.JoinHostPort(a.Address, strconv.Itoa(stack.WebNodePort)), nil
-			}
-		}
+	if len(addrs) == 0 {
+		return "", errors.New("no node has an InternalIP to reach the NodePort on")
 	}
-	return "", errors.New("no node has an InternalIP to reach the NodePort on")
+	return net.JoinHostPort(addrs[0], strconv.Itoa(stack.WebNodePort)), nil
 }
 
 // sweep deletes the probe pods of the namespace and every probe namespace,

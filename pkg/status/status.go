@@ -245,25 +245,14 @@ func (r *Report) addServices(ctx context.Context, c kubernetes.Interface, ns str
 	return nil
 }
 
-// nodeAddresses are the InternalIPs of the nodes that run containers.
+// nodeAddresses are the nodes' InternalIPs; a namespaced user, who may not
+// list nodes, still gets the rest of the report.
 func nodeAddresses(ctx context.Context, c kubernetes.Interface) ([]string, error) {
-	nodes, err := c.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		if apierrors.IsForbidden(err) {
-			return nil, nil // a namespaced user still gets the rest
-		}
-		return nil, kube.Explain(err)
+	addrs, err := kube.NodeInternalIPs(ctx, c)
+	if apierrors.IsForbidden(err) {
+		return nil, nil
 	}
-	var out []string
-	for _, n := range nodes.Items {
-		for _, a := range n.Status.Addresses {
-			if a.Type == corev1.NodeInternalIP {
-				out = append(out, a.Address)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return addrs, kube.Explain(err)
 }
 
 func (r *Report) addPolicies(ctx context.Context, c kubernetes.Interface, ns string) error {
