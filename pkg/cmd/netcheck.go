@@ -138,19 +138,9 @@ func (o *NetcheckOptions) runQuery(cmd *cobra.Command, c *kube.Clients, ns strin
 	if err != nil {
 		return err
 	}
-	err = o.print(o.Out, check, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "%s: %s (%s)\n", check.Name, verdictWord(check.Verdict.Allowed), check.Verdict.Reason)
-		return err
-	})
+	err = o.print(o.Out, check, func(w io.Writer) error { return netcheck.PrintAnswer(w, check) })
 	if err == nil && !check.Verdict.Allowed {
 		return &ExitError{Code: 1}
 	}
 	return err
-}
-
-func verdictWord(allowed bool) string {
-	if allowed {
-		return "ALLOW"
-	}
-	return "DENY"
 }

@@ -1,6 +1,7 @@
 package netcheck
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/table"
@@ -22,6 +23,12 @@ func Print(w io.Writer, checks []Check, live bool) error {
 		rows = append(rows, append(row, c.Verdict.Reason))
 	}
 	return table.Write(w, header, rows)
+}
+
+// PrintAnswer writes a free query's answer on one line.
+func PrintAnswer(w io.Writer, c Check) error {
+	_, err := fmt.Fprintf(w, "%s: %s (%s)\n", c.Name, word(c.Verdict.Allowed), c.Verdict.Reason)
+	return err
 }
 
 func word(allowed bool) string {
