@@ -10,7 +10,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/restmapper"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
@@ -107,13 +107,18 @@ func allMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	groups, err := restmapper.GetAPIGroupResources(typed.Discovery())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapper := restmapper.NewDiscoveryRESTMapper(groups)
 	for _, o := range objs {
 		gvk := o.GroupVersionKind()
-		gvr := schema.GroupVersionResource{Group: gvk.Group, Version: gvk.Version, Resource: strings.ToLower(gvk.Kind) + "s"}
-		if gvk.Kind == "NetworkPolicy" {
-			gvr.Resource = "networkpolicies"
+		mapping, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			t.Fatal(err)
 		}
-		live, err := dyn.Resource(gvr).Namespace(o.GetNamespace()).Get(context.Background(), o.GetName(), metav1.GetOptions{})
+		live, err := dyn.Resource(mapping.Resource).Namespace(o.GetNamespace()).Get(context.Background(), o.GetName(), metav1.GetOptions{})
 		if err != nil {
 			t.Errorf("%s %s: %v", gvk.Kind, o.GetName(), err)
 			continue
