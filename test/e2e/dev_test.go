@@ -305,19 +305,12 @@ func kubeletRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The pods' status is the old kubelet's until the new one has reported
-	// in and probed them again: wait for its first heartbeat, then for the
-	// probes (mysql's period is 10 s) before reading readiness.
-	waitFor(t, "the restarted kubelet's first heartbeat", func() bool {
-		n, err := env.client.CoreV1().Nodes().Get(context.Background(), localcluster.NodeName, metav1.GetOptions{})
-		if err != nil {
-			return false
-		}
-		for _, c := range n.Status.Conditions {
-			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue && c.LastHeartbeatTime.After(restarted) {
-				return true
-			}
-		}
-		return false
+	// in and probed them again: wait for it to renew the node's lease (every
+	// 10 s; the node object itself is rewritten only every few minutes),
+	// then for the probes (mysql's period is 10 s) before reading readiness.
+	waitFor(t, "the restarted kubelet to renew its node lease", func() bool {
+		lease, err := env.client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(context.Background(), localcluster.NodeName, metav1.GetOptions{})
+		return err == nil && lease.Spec.RenewTime != nil && lease.Spec.RenewTime.After(restarted)
 	})
 	time.Sleep(15 * time.Second)
 	waitFor(t, "3 ready web pods and a ready mysql-0 after the kubelet restart", func() bool {
