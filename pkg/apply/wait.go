@@ -28,6 +28,7 @@ func Wait(ctx context.Context, c *kube.Clients, objs []Object, timeout time.Dura
 		pending[o.Ref()] = o
 	}
 	last := map[string]string{}
+	var readErr error
 	err := wait.PollUntilContextTimeout(ctx, pollInterval, timeout, true, func(ctx context.Context) (bool, error) {
 		// In apply order, so the progress lines read top to bottom.
 		for _, o := range objs {
@@ -37,6 +38,7 @@ func Wait(ctx context.Context, c *kube.Clients, objs []Object, timeout time.Dura
 			}
 			res, err := readiness(ctx, c, o)
 			if err != nil {
+				readErr = err
 				return false, err
 			}
 			if res.Status == status.CurrentStatus {
@@ -52,13 +54,17 @@ func Wait(ctx context.Context, c *kube.Clients, objs []Object, timeout time.Dura
 		}
 		return len(pending) == 0, nil
 	})
-	if err == nil {
+	switch {
+	case err == nil:
 		return nil
+	case ctx.Err() != nil:
+		return kube.Explain(ctx.Err())
+	case readErr != nil:
+		// Not a timeout: the objects could not be read (the API server
+		// went away, a permission was lost).
+		return fmt.Errorf("waiting for %s: %w", describe(pending, last), readErr)
 	}
-	if ctx.Err() == nil && len(pending) > 0 {
-		return &NotReadyError{Timeout: timeout, Pending: describe(pending, last)}
-	}
-	return kube.Explain(err)
+	return &NotReadyError{Timeout: timeout, Pending: describe(pending, last)}
 }
 
 // NotReadyError says which applied objects did not become ready in time.

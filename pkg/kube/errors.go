@@ -1,42 +1,103 @@
 package kube
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
+	"regexp"
 	"strings"
+	"syscall"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 )
 
+// explained is an error rewritten for a person: its message is one line that
+// says what went wrong and what to do, and it still unwraps to the cause, so
+// callers classify it with errors.Is/As.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.err }
+
 // Explain rewrites the errors a user can act on into one line that says what
-// went wrong and what to do. Other errors pass through on one line.
+// went wrong and what to do. Other errors pass through on one line. The
+// cause stays in the chain.
 func Explain(err error) error {
 	if err == nil {
 		return nil
 	}
 	var noMatch *meta.NoKindMatchError
+	var msg string
 	switch {
+	case errors.Is(err, context.Canceled):
+		msg = "interrupted: " + OneLine(err)
+	case IsTimeout(err):
+		msg = "timed out: " + OneLine(err) + " (raise --request-timeout, or check the API server's load)"
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("forbidden: %s (ask a cluster admin for the role the README's RBAC section lists)", reason(err))
+		msg = fmt.Sprintf("forbidden: %s (ask a cluster admin for the role the README's RBAC section lists)", reason(err))
 	case apierrors.IsUnauthorized(err):
-		return fmt.Errorf("unauthorized: the cluster rejected your credentials (check --kubeconfig, --context and --token)")
+		msg = "unauthorized: the cluster rejected your credentials (check --kubeconfig, --context and --token)"
 	case errors.As(err, &noMatch):
-		return fmt.Errorf("unknown resource kind %s: the cluster does not serve it (install its CRD first, or remove it from the overlay)",
+		msg = fmt.Sprintf("unknown resource kind %s: the cluster does not serve it (install its CRD first, or remove it from the overlay)",
 			noMatch.GroupKind.String())
+	case nodePortTaken(err) != "":
+		msg = fmt.Sprintf("NodePort %s is already allocated: another Service holds it (`kubectl get services -A | grep %[1]s`), or the API server "+
+			"still counts it for a Service lost in a crash and releases it by itself within a few minutes: free it, or apply again later", nodePortTaken(err))
 	case IsUnreachable(err):
-		return fmt.Errorf("cannot reach the cluster: %s (check --kubeconfig, --context and that the API server is up)", OneLine(err))
+		msg = fmt.Sprintf("cannot reach the cluster: %s (check --kubeconfig, --context and that the API server is up)", OneLine(err))
+	default:
+		msg = OneLine(err)
 	}
-	return errors.New(OneLine(err))
+	return &explained{msg: msg, err: err}
 }
 
-// IsUnreachable tells whether err means the API server could not be reached.
+// IsUnreachable tells whether err means the API server could not be reached
+// at all: a connection that could not be made, or a name that did not
+// resolve. A request cut off or timed out once it was under way is not.
 func IsUnreachable(err error) bool {
-	var urlErr *url.Error
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dnsErr):
+		return true
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)
+}
+
+// IsTimeout tells whether err is a deadline that passed: the command's own
+// (--request-timeout, a wait's --timeout) or a network read's.
+func IsTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) {
+		return true
+	}
 	var netErr net.Error
-	return errors.As(err, &urlErr) || errors.As(err, &netErr)
+	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
+// allocatedPort matches the API server's message for a NodePort it already
+// counts as allocated.
+var allocatedPort = regexp.MustCompile(`Invalid value: (\d+): provided port is already allocated`)
+
+// nodePortTaken returns the NodePort an invalid Service was refused for
+// because it is allocated, or "".
+func nodePortTaken(err error) string {
+	if !apierrors.IsInvalid(err) {
+		return ""
+	}
+	if m := allocatedPort.FindStringSubmatch(err.Error()); m != nil {
+		return m[1]
+	}
+	return ""
 }
 
 func reason(err error) string {
