@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
@@ -22,6 +24,8 @@ type Options struct {
 	Gzip bool
 	// Force replaces an existing file.
 	Force bool
+	// Databases to dump; every user database when empty.
+	Databases []string
 	// Progress gets a line when the dump starts, once the checks passed.
 	Progress io.Writer
 }
@@ -55,7 +59,8 @@ func Backup(ctx context.Context, c *kube.Clients, o Options) (*Result, error) {
 	if err := checkTarget(o); err != nil {
 		return nil, err
 	}
-	if err := readyDatabase(ctx, c, o.Namespace); err != nil {
+	db, err := openDatabase(ctx, c, o.Namespace)
+	if err != nil {
 		return nil, err
 	}
 	if o.Progress != nil {
@@ -64,20 +69,20 @@ func Backup(ctx context.Context, c *kube.Clients, o Options) (*Result, error) {
 	sweepPartials(o.Path)
 	tmp, err := os.CreateTemp(filepath.Dir(o.Path), partialPattern(o.Path))
 	if err != nil {
-		return nil, fmt.Errorf("creating the backup file: %w", err)
+		return nil, notWritten(o.Path, localError("create", err))
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
 	defer tmp.Close()
-	sum, dumped, err := stream(ctx, c, o, tmp)
+	sum, dumped, err := stream(ctx, db, o, tmp)
 	if err != nil {
 		return nil, err
 	}
 	if err := tmp.Sync(); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", o.Path, err)
+		return nil, notWritten(o.Path, localError("write", err))
 	}
 	size, _ := tmp.Seek(0, io.SeekCurrent)
 	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", o.Path, err)
+		return nil, notWritten(o.Path, localError("write", err))
 	}
 	if err := install(tmp.Name(), o, sum); err != nil {
 		return nil, err
@@ -87,7 +92,7 @@ func Backup(ctx context.Context, c *kube.Clients, o Options) (*Result, error) {
 
 // stream runs mysqldump and writes its output, gzipped or not, to f while
 // hashing what is written. It returns the hash and the dump's own size.
-func stream(ctx context.Context, c *kube.Clients, o Options, f *os.File) (string, int64, error) {
+func stream(ctx context.Context, db *database, o Options, f *os.File) (string, int64, error) {
 	hash := sha256.New()
 	file := io.MultiWriter(f, hash)
 	var sink io.Writer = file
@@ -98,18 +103,32 @@ func stream(ctx context.Context, c *kube.Clients, o Options, f *os.File) (string
 	}
 	trailer := &tail{max: 256}
 	counted := &counter{}
-	if err := run(ctx, c, o.Namespace, dumpScript, nil, io.MultiWriter(sink, trailer, counted)); err != nil {
-		return "", 0, fmt.Errorf("mysqldump failed, no file written: %w", err)
+	if err := db.run(ctx, dumpScript(o.Databases), nil, io.MultiWriter(sink, trailer, counted)); err != nil {
+		return "", 0, notWritten(o.Path, err)
 	}
 	if !completed(trailer.buf) {
 		return "", 0, fmt.Errorf("mysqldump ended without its completion trailer after %d bytes, no file written: run again", counted.n)
 	}
 	if gz != nil {
 		if err := gz.Close(); err != nil {
-			return "", 0, fmt.Errorf("writing %s: %w", o.Path, err)
+			return "", 0, notWritten(o.Path, localError("write", err))
 		}
 	}
 	return hex.EncodeToString(hash.Sum(nil)), counted.n, nil
+}
+
+// notWritten says that no backup file was written, and why; a full local
+// disk gets its remedy, since running again cannot help.
+func notWritten(path string, err error) error {
+	hint := ""
+	if errors.Is(err, syscall.ENOSPC) {
+		hint = ": free space there, or name a file on another disk"
+	}
+	var local *LocalError
+	if errors.As(err, &local) {
+		return fmt.Errorf("backup %s not written: %w%s", path, err, hint)
+	}
+	return fmt.Errorf("mysqldump failed, no file written: %w", err)
 }
 
 type counter struct{ n int64 }

@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/exec"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
@@ -27,47 +29,140 @@ func (e ErrNoDatabase) Error() string {
 		stack.MySQLPod, e.Namespace)
 }
 
-// readyDatabase fails unless the database pod exists and is ready.
-func readyDatabase(ctx context.Context, c *kube.Clients, ns string) error {
-	pod, err := c.Typed.CoreV1().Pods(ns).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return ErrNoDatabase{Namespace: ns}
-	}
-	if err != nil {
-		return kube.Explain(err)
-	}
-	for _, cond := range pod.Status.Conditions {
-		if cond.Type == corev1.PodReady && cond.Status == corev1.ConditionTrue && pod.DeletionTimestamp == nil {
-			return nil
-		}
-	}
-	return fmt.Errorf("database pod %s in namespace %q is not ready (%s): wait until `kubectl stack status` shows it ready",
-		stack.MySQLPod, ns, pod.Status.Phase)
+// ErrNotReady means the database pod exists but is not ready.
+type ErrNotReady struct {
+	Namespace string
+	Phase     corev1.PodPhase
 }
 
-// run runs a shell script in the database container. Its stderr is kept
-// (the last 4 KiB) for the error, which also carries the exit status.
-func run(ctx context.Context, c *kube.Clients, ns, script string, stdin io.Reader, stdout io.Writer) error {
+func (e ErrNotReady) Error() string {
+	return fmt.Sprintf("database pod %s in namespace %q is not ready (%s): wait until `kubectl stack status` shows it ready",
+		stack.MySQLPod, e.Namespace, e.Phase)
+}
+
+// database is one incarnation of the database pod: a pod deleted and
+// created again under the same name is another.
+type database struct {
+	c   *kube.Clients
+	ns  string
+	uid types.UID
+}
+
+// openDatabase fails unless the database pod exists and is ready.
+func openDatabase(ctx context.Context, c *kube.Clients, ns string) (*database, error) {
+	pod, err := c.Typed.CoreV1().Pods(ns).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, ErrNoDatabase{Namespace: ns}
+	}
+	if err != nil {
+		return nil, kube.Explain(err)
+	}
+	if !ready(pod) {
+		return nil, ErrNotReady{Namespace: ns, Phase: pod.Status.Phase}
+	}
+	return &database{c: c, ns: ns, uid: pod.UID}, nil
+}
+
+func ready(pod *corev1.Pod) bool {
+	for _, cond := range pod.Status.Conditions {
+		if cond.Type == corev1.PodReady && cond.Status == corev1.ConditionTrue && pod.DeletionTimestamp == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// gone tells whether the pod was deleted or replaced since it was opened.
+func (db *database) gone(ctx context.Context) bool {
+	pod, err := db.c.Typed.CoreV1().Pods(db.ns).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return true
+	}
+	return err == nil && (pod.UID != db.uid || pod.DeletionTimestamp != nil)
+}
+
+// run runs a shell script in the database container and names the real
+// cause of a failure: this machine's file (LocalError), Ctrl-C or a
+// deadline, the server's own error (ServerError), the script's exit
+// status (ExitError), an API server out of reach, or the connection
+// breaking under way (StreamError).
+func (db *database) run(ctx context.Context, script string, stdin io.Reader, stdout io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	stderr := &tail{max: 4096}
-	err := c.Exec(ctx, ns, stack.MySQLPod, stack.MySQLContainer, []string{"sh", "-c", script}, stdin, stdout, stderr)
-	if err == nil {
+	in := &readSide{r: stdin}
+	out := &writeSide{w: stdout, cancel: cancel}
+	var execIn io.Reader
+	if stdin != nil {
+		execIn = in
+	}
+	err := db.c.Exec(ctx, db.ns, stack.MySQLPod, stack.MySQLContainer, []string{"sh", "-c", script}, execIn, out, stderr)
+	switch {
+	case in.err != nil:
+		return in.err
+	case out.err != nil:
+		return out.err
+	case err == nil:
 		return nil
+	case ctx.Err() != nil:
+		return kube.Explain(ctx.Err())
 	}
-	if ctx.Err() != nil {
-		return ctx.Err()
+	if se := parseServerError(stderr.String()); se != nil {
+		return se
 	}
-	msg := lastLine(stderr.String())
 	var exit exec.ExitError
 	if errors.As(err, &exit) {
+		msg := lastLine(stderr.String())
 		if msg == "" {
 			msg = "no message"
 		}
-		return fmt.Errorf("in %s: exit status %d: %s", stack.MySQLPod, exit.ExitStatus(), msg)
+		return &ExitError{Status: exit.ExitStatus(), Message: msg}
 	}
-	if msg != "" {
-		return fmt.Errorf("in %s: %s (%s)", stack.MySQLPod, kube.OneLine(kube.Explain(err)), msg)
+	if kube.IsUnreachable(err) {
+		return kube.Explain(err)
 	}
-	return fmt.Errorf("exec in %s: %s", stack.MySQLPod, kube.OneLine(kube.Explain(err)))
+	probe, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	return &StreamError{Transferred: in.n + out.n, PodGone: db.gone(probe), Err: err}
+}
+
+// readSide feeds the exec's stdin, keeping what kubectl's executor drops:
+// a read error of the local file.
+type readSide struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (r *readSide) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.n += int64(n)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = localError("read", err)
+	}
+	return n, err
+}
+
+// writeSide takes the exec's stdout. kubectl's executor drops a write
+// error and goes on streaming, so the first one is kept and ends the exec.
+type writeSide struct {
+	w      io.Writer
+	n      int64
+	err    error
+	cancel context.CancelFunc
+}
+
+func (w *writeSide) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	n, err := w.w.Write(p)
+	w.n += int64(n)
+	if err != nil {
+		w.err = localError("write", err)
+		w.cancel()
+	}
+	return n, err
 }
 
 // tail keeps the last max bytes written to it.

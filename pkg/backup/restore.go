@@ -21,46 +21,120 @@ type Count struct {
 	Rows     int64  `json:"rows"`
 }
 
-// Restore streams a verified dump into the mysql client in the database pod
-// and then counts the tables and rows of each database it holds. The
-// server's own error, if any, is returned as it said it.
-func Restore(ctx context.Context, c *kube.Clients, ns string, d *Dump, progress io.Writer) ([]Count, error) {
-	if err := readyDatabase(ctx, c, ns); err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(progress, "restoring %s into %s in namespace %s ...\n", d.Path, stack.MySQLPod, ns)
-	f, err := os.Open(d.Path)
+// RestoreOptions say where to restore and how to keep the data safe.
+type RestoreOptions struct {
+	Namespace string
+	// SafetyDir is the local folder the safety copy is written to.
+	SafetyDir string
+	// KeepSafetyCopy keeps the safety copy after a restore that succeeded.
+	KeepSafetyCopy bool
+	// RollbackContext gives the context in which the databases are put back
+	// after a failure: the restore's own may be cancelled already (Ctrl-C).
+	RollbackContext func() (context.Context, context.CancelFunc)
+	// Progress gets a line per phase.
+	Progress io.Writer
+}
+
+// RestoreResult describes a restore that succeeded.
+type RestoreResult struct {
+	Databases []Count `json:"databases"`
+	// SafetyCopy is the safety copy's path, when it was kept.
+	SafetyCopy string `json:"safetyCopy,omitempty"`
+}
+
+// doneMark is selected after the dump: the client printing it proves it
+// read and ran the whole dump, up to its last line.
+const doneMark = "kubectl-stack: restore complete"
+
+// Restore replaces the databases a verified dump holds, or leaves the
+// server as it was. It first writes a verified safety copy of those of the
+// dump's databases the server has, then drops the dump's databases and
+// loads the dump. On any failure (a statement the server refuses, the
+// connection or the pod lost, Ctrl-C) it drops them again and loads the
+// safety copy, in a context of its own, and says what happened.
+func Restore(ctx context.Context, c *kube.Clients, d *Dump, o RestoreOptions) (*RestoreResult, error) {
+	db, err := openDatabase(ctx, c, o.Namespace)
 	if err != nil {
 		return nil, err
 	}
+	safety, err := takeSafetyCopy(ctx, c, db, d, o)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Progress, "restoring %s into %s in namespace %s ...\n", d.Path, stack.MySQLPod, o.Namespace)
+	if err := load(ctx, db, d); err != nil {
+		return nil, rollBack(c, d, safety, o, err)
+	}
+	counts, err := counts(ctx, db, d.Databases)
+	if err != nil {
+		return nil, fmt.Errorf("the restore succeeded but %w; the safety copy stays in %s", err, safety.Path)
+	}
+	res := &RestoreResult{Databases: counts}
+	if o.KeepSafetyCopy {
+		res.SafetyCopy = safety.Path
+	} else if err := safety.remove(); err != nil {
+		fmt.Fprintf(o.Progress, "warning: the restore succeeded, but its safety copy could not be removed: %v\n", err)
+	}
+	return res, nil
+}
+
+// load drops the dump's databases, so that they hold exactly what the dump
+// holds afterwards, and streams the dump into the mysql client.
+func load(ctx context.Context, db *database, d *Dump) error {
+	f, err := os.Open(d.Path)
+	if err != nil {
+		return localError("open", err)
+	}
 	defer f.Close()
-	var in io.Reader = f
+	var dump io.Reader = f
 	if d.Gzip {
 		gz, err := gzip.NewReader(f)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("%s: %w", d.Path, err)
 		}
-		in = gz
+		dump = gz
 	}
-	if err := run(ctx, c, ns, restoreScript, in, io.Discard); err != nil {
-		return nil, fmt.Errorf("the server refused the dump: %w", err)
+	if err := db.run(ctx, queryScript, strings.NewReader(dropDatabases(d.Databases)), io.Discard); err != nil {
+		return err
 	}
-	return counts(ctx, c, ns, d.Databases)
+	return feed(ctx, db, restoreScript, dump)
+}
+
+// feed streams a dump into a mysql client and checks the client ran it to
+// its end.
+func feed(ctx context.Context, db *database, script string, dump io.Reader) error {
+	stdout := &tail{max: 4096}
+	in := io.MultiReader(dump, strings.NewReader("\nSELECT '"+doneMark+"';\n"))
+	if err := db.run(ctx, script, in, stdout); err != nil {
+		return err
+	}
+	if !strings.Contains(stdout.String(), doneMark) {
+		return &StreamError{Err: fmt.Errorf("the mysql client ended before the end of the dump")}
+	}
+	return nil
+}
+
+func dropDatabases(dbs []string) string {
+	var b strings.Builder
+	for _, name := range dbs {
+		fmt.Fprintf(&b, "DROP DATABASE IF EXISTS %s;\n", ident(name))
+	}
+	return b.String()
 }
 
 // counts counts exactly (COUNT(*), not the estimate of
 // information_schema) the rows of every table of the databases.
-func counts(ctx context.Context, c *kube.Clients, ns string, dbs []string) ([]Count, error) {
+func counts(ctx context.Context, db *database, dbs []string) ([]Count, error) {
 	out := make([]Count, len(dbs))
 	index := map[string]int{}
-	for i, db := range dbs {
-		out[i].Database = db
-		index[db] = i
+	for i, name := range dbs {
+		out[i].Database = name
+		index[name] = i
 	}
 	if len(dbs) == 0 {
 		return out, nil
 	}
-	tables, err := query(ctx, c, ns, "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema IN ("+sqlStrings(dbs)+")")
+	tables, err := query(ctx, db, "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema IN ("+sqlStrings(dbs)+")")
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +145,7 @@ func counts(ctx context.Context, c *kube.Clients, ns string, dbs []string) ([]Co
 	if len(parts) == 0 {
 		return out, nil
 	}
-	rows, err := query(ctx, c, ns, strings.Join(parts, " UNION ALL "))
+	rows, err := query(ctx, db, strings.Join(parts, " UNION ALL "))
 	if err != nil {
 		return nil, err
 	}
@@ -84,10 +158,10 @@ func counts(ctx context.Context, c *kube.Clients, ns string, dbs []string) ([]Co
 }
 
 // query runs one statement and returns its rows' tab-separated fields.
-func query(ctx context.Context, c *kube.Clients, ns, statement string) ([][]string, error) {
+func query(ctx context.Context, db *database, statement string) ([][]string, error) {
 	var buf bytes.Buffer
-	if err := run(ctx, c, ns, queryScript, strings.NewReader(statement+";\n"), &buf); err != nil {
-		return nil, fmt.Errorf("counting rows: %w", err)
+	if err := db.run(ctx, queryScript, strings.NewReader(statement+";\n"), &buf); err != nil {
+		return nil, fmt.Errorf("querying the server: %w", err)
 	}
 	var rows [][]string
 	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {

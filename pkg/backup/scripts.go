@@ -1,5 +1,7 @@
 package backup
 
+import "strings"
+
 // credentials writes the root credentials from the container's own
 // environment to a private option file, so they never appear on a command
 // line or in a process list (printf is a shell builtin; sed reads the
@@ -17,17 +19,65 @@ unset pw
 // systemSchemas are MySQL's own; everything else is the user's.
 var systemSchemas = []string{"mysql", "information_schema", "performance_schema", "sys"}
 
-// dumpScript dumps every user database consistently (one transaction) with
-// routines, triggers and events. It fails when there is nothing to dump.
-var dumpScript = credentials + `dbs=$(mysql --defaults-extra-file="$cnf" -N -B -e "SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN (` + sqlStrings(systemSchemas) + `)")
-if [ -z "$dbs" ]; then echo "the server holds no user database to back up" >&2; exit 3; fi
-mysqldump --defaults-extra-file="$cnf" --single-transaction --routines --triggers --events --hex-blob --databases $dbs
+// dumpScript dumps the named databases, or every user database when none
+// is named, consistently (one transaction) with routines, triggers and
+// events. It fails when there is nothing to dump.
+func dumpScript(databases []string) string {
+	list := `set -- $(mysql --defaults-extra-file="$cnf" -N -B -e "SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN (` + sqlStrings(systemSchemas) + `)")`
+	if len(databases) > 0 {
+		list = "set -- " + shellWords(databases)
+	}
+	return credentials + list + `
+if [ $# -eq 0 ]; then echo "the server holds no user database to back up" >&2; exit 3; fi
+mysqldump --defaults-extra-file="$cnf" --single-transaction --routines --triggers --events --hex-blob --databases "$@"
+`
+}
+
+// clientPIDFile records the PID of the mysql client a restore feeds, in the
+// pod's /tmp (an emptyDir: it goes with the pod).
+const clientPIDFile = "/tmp/.kubectl-stack-restore.pid"
+
+// restoreScript feeds stdin to the mysql client and records its PID, so
+// that putting the databases back after a broken connection can first stop
+// a client that still reads what reached it. (sh points a background job's
+// stdin at /dev/null before its own redirections, so stdin goes by fd 3.)
+const restoreScript = credentials + `exec 3<&0
+mysql --defaults-extra-file="$cnf" --batch <&3 3<&- &
+pid=$!
+exec 3<&-
+echo $pid > ` + clientPIDFile + `
+rc=0
+wait $pid || rc=$?
+rm -f ` + clientPIDFile + `
+exit $rc
 `
 
-// restoreScript feeds stdin to the mysql client.
-const restoreScript = credentials + `mysql --defaults-extra-file="$cnf" --batch
+// stopRestoreClient ends the mysql client of an earlier restore, if it
+// still runs in this pod, and waits until it is gone; the server then ends
+// its session (rolling back what it had not committed) before any DDL of
+// ours gets the tables' metadata locks.
+const stopRestoreClient = `if [ -s ` + clientPIDFile + ` ]; then
+  pid=$(cat ` + clientPIDFile + `)
+  kill -9 "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  rm -f ` + clientPIDFile + `
+fi
+`
+
+// rollbackScript stops an earlier restore's client, then feeds stdin to a
+// new one.
+const rollbackScript = credentials + stopRestoreClient + `mysql --defaults-extra-file="$cnf" --batch
 `
 
 // queryScript runs the SQL on stdin and prints tab-separated rows.
 const queryScript = credentials + `mysql --defaults-extra-file="$cnf" --batch --skip-column-names
 `
+
+// shellWords quotes each word for sh.
+func shellWords(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
