@@ -30,7 +30,7 @@ func main() {
 	var err error
 	if os.Args[1] == "up" {
 		var kubeconfig string
-		if kubeconfig, err = localcluster.Up(dir); err == nil && simulated > 0 {
+		if kubeconfig, err = localcluster.Up(dir, localcluster.DataDir); err == nil && simulated > 0 {
 			_, err = localcluster.AddSimulatedNodes(context.Background(), dir, simulated)
 		}
 		if err == nil {

@@ -22,7 +22,9 @@ import (
 // NodeName is the local node's name.
 const NodeName = "stack-node"
 
-// DataDir is the dev overlay's hostPath folder for the database.
+// DataDir is the dev overlay's hostPath folder for the database: the
+// user's data, which outlives clusters. The end-to-end tests use a folder
+// of their own.
 const DataDir = "/var/lib/kubectl-stack/mysql"
 
 // programs are the names of the processes up starts; down stops a recorded
@@ -32,8 +34,8 @@ var programs = []string{"etcd", "kube-apiserver", "kube-controller-manager", "ku
 
 // StateDir is where the cluster keeps its state: KUBECTL_STACK_STATE, or
 // ~/.cache/kubectl-stack/cluster. There is one local cluster per machine (it
-// owns the bridge, the pod cgroup and NodePort 30080), so the demo and the
-// end-to-end tests share this folder and each Up replaces the one before.
+// owns the bridge, the pod cgroup and NodePort 30080): the end-to-end tests
+// keep their state elsewhere and refuse to start while this one runs.
 func StateDir() string {
 	if d := os.Getenv("KUBECTL_STACK_STATE"); d != "" {
 		return d
@@ -45,10 +47,10 @@ func StateDir() string {
 // ImagesDirEnv names the folder of hack/images/build.sh's image tarballs.
 const ImagesDirEnv = "KUBECTL_STACK_IMAGES_DIR"
 
-// Up clears whatever an earlier run left in dir, starts the cluster and
-// waits until its node is Ready and CoreDNS answers. It returns the admin
-// kubeconfig's path.
-func Up(dir string) (string, error) {
+// Up clears whatever an earlier run left in dir, starts the cluster with the
+// database's hostPath folder dataDir and waits until its node is Ready and
+// CoreDNS answers. It returns the admin kubeconfig's path.
+func Up(dir, dataDir string) (string, error) {
 	binDir, err := controlplane.BinDir("kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kube-router", "kubectl")
 	if err != nil {
 		return "", err
@@ -80,7 +82,7 @@ func Up(dir string) (string, error) {
 		return "", err
 	}
 	_, err = node.Start(ctx, cp, node.Config{Name: NodeName, IP: ip, BinDir: binDir, ImagesDir: images,
-		Dir: filepath.Join(dir, "node"), DataDir: DataDir})
+		Dir: filepath.Join(dir, "node"), DataDir: dataDir})
 	if werr := writePIDs(dir, cp.PIDs()); werr != nil && err == nil {
 		err = werr
 	}
@@ -121,8 +123,8 @@ func stop(pid int) {
 	_ = syscall.Kill(pid, syscall.SIGKILL)
 }
 
-// runningPrograms names the recorded programs that still run.
-func runningPrograms(dir string) []string {
+// Running names the programs of the cluster in dir that still run.
+func Running(dir string) []string {
 	var names []string
 	for _, pid := range livePIDs(dir) {
 		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))

@@ -49,7 +49,7 @@ func AddSimulatedNodes(ctx context.Context, dir string, n int) ([]string, error)
 	if err := node.BlackholeSimulated(); err != nil {
 		return nil, err
 	}
-	if !slices.Contains(runningPrograms(dir), "kwok") {
+	if !slices.Contains(Running(dir), "kwok") {
 		if err := startKwok(dir, binDir, kubeconfig); err != nil {
 			return nil, err
 		}

@@ -1,3 +1,5 @@
+//go:build integration
+
 package integration
 
 import (
@@ -17,20 +19,32 @@ import (
 )
 
 // The API server crashes while apply waits: apply ends with one line that
-// names what is not ready, and a re-run converges.
+// names what is not ready, and a re-run converges. The crash gets a control
+// plane of its own, so nothing it leaks (a NodePort of a Service being
+// created) reaches another test; and it comes only once apply said it is
+// waiting, so every object was written before.
 func TestApplyThroughAnAPIServerRestart(t *testing.T) {
-	t.Cleanup(func() { purge(t) })
+	own := startControlPlane(t)
+	waiting := newLineWatch("waiting  ")
 	done := make(chan result, 1)
-	go func() { done <- stackCmd(t, "apply", "--timeout=20s") }()
-	time.Sleep(3 * time.Second) // applied; now waiting on pods no node runs
-	if err := cp.RestartAPIServer(context.Background(), func() error { time.Sleep(3 * time.Second); return nil }); err != nil {
+	go func() { done <- stackCmdOn(t, own.Kubeconfig, waiting, "apply", "--timeout=5m") }()
+	select {
+	case <-waiting.seen:
+	case r := <-done:
+		t.Fatalf("apply ended before it waited: exit %d\n%s", r.code, r.stderr)
+	}
+	var r result
+	err := own.RestartAPIServer(context.Background(), func() error {
+		r = <-done // apply's next look at the objects fails while the server is down
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	r := <-done
 	if r.code != 1 || !strings.Contains(r.stderr, "error: ") || !strings.Contains(r.stderr, "Deployment k8s-assignment/web") {
 		t.Fatalf("apply across a restart: exit %d, want 1 naming what is not ready\n%s", r.code, r.stderr)
 	}
-	again := stackCmd(t, "apply", "--wait=false")
+	again := stackCmdOn(t, own.Kubeconfig, nil, "apply", "--wait=false")
 	mustSucceed(t, again)
 	expectActions(t, again.stdout, map[string]int{"unchanged": devObjects})
 }

@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package integration runs the plugin's verbs against a real kube-apiserver
 // and etcd (no kubelet: objects are stored and validated, pods do not run).
 // A missing binary fails the run; it never skips.
@@ -7,9 +9,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,14 +69,74 @@ type result struct {
 // exactly as main does, and returns its output and exit code.
 func stackCmd(t *testing.T, args ...string) result {
 	t.Helper()
+	return stackCmdOn(t, cp.Kubeconfig, nil, args...)
+}
+
+// stackCmdOn runs `kubectl stack ARGS` against the cluster of kubeconfig;
+// stderr, when not nil, also gets what the command prints there.
+func stackCmdOn(t *testing.T, kubeconfig string, stderr io.Writer, args ...string) result {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+	var errW io.Writer = &errOut
+	if stderr != nil {
+		errW = io.MultiWriter(&errOut, stderr)
+	}
+	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: errW}
 	root := cmd.NewCmdStack(streams)
-	root.SetArgs(append([]string{"--kubeconfig", cp.Kubeconfig, "--cache-dir", filepath.Join(t.TempDir(), "cache")}, args...))
+	root.SetArgs(append([]string{"--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(t.TempDir(), "cache")}, args...))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	code := cmd.HandleError(root.ExecuteContext(ctx), &errOut)
+	code := cmd.HandleError(root.ExecuteContext(ctx), errW)
 	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+}
+
+// startControlPlane starts a control plane for one test, which may crash
+// it; it is stopped when the test ends.
+func startControlPlane(t *testing.T) *controlplane.ControlPlane {
+	t.Helper()
+	binDir, err := controlplane.BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	own, err := controlplane.Start(ctx, binDir, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log("kube-apiserver log (tail):\n" + own.Log("kube-apiserver", 4000))
+		}
+		own.Stop()
+	})
+	return own
+}
+
+// lineWatch is a writer that closes seen once a line starting with prefix
+// was written to it.
+type lineWatch struct {
+	prefix string
+	seen   chan struct{}
+	mu     sync.Mutex
+	buf    []byte
+	once   sync.Once
+}
+
+func newLineWatch(prefix string) *lineWatch {
+	return &lineWatch{prefix: prefix, seen: make(chan struct{})}
+}
+
+func (w *lineWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	for _, line := range strings.Split(string(w.buf), "\n") {
+		if strings.HasPrefix(line, w.prefix) {
+			w.once.Do(func() { close(w.seen) })
+		}
+	}
+	return len(p), nil
 }
 
 func clients(t *testing.T) (kubernetes.Interface, dynamic.Interface) {
