@@ -17,9 +17,9 @@ import (
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
-// seedSQL fills two databases with three tables, over 10 MB of dump: a
-// digits table cross-joined with itself makes the rows in the server. The
-// database's hostPath volume outlives a test run, so it starts afresh.
+// seedSQL fills two databases with four tables, a view, a trigger, a
+// function and a procedure, over 10 MB of dump: a digits table
+// cross-joined with itself makes the rows in the server.
 const seedSQL = `
 DROP DATABASE IF EXISTS shop;
 DROP DATABASE IF EXISTS ledger;
@@ -32,9 +32,15 @@ INSERT INTO shop.orders SELECT a.n*10000+b.n*1000+c.n*100+d.n*10+e.n, SHA2(a.n*1
 CREATE DATABASE ledger;
 CREATE TABLE ledger.entries (id INT PRIMARY KEY, amount DECIMAL(12,2), memo TEXT);
 INSERT INTO ledger.entries SELECT id, id * 1.25, CONCAT(ref, note) FROM shop.orders WHERE id < 60000;
+CREATE TABLE ledger.audit (id INT AUTO_INCREMENT PRIMARY KEY, entry INT, amount DECIMAL(12,2));
+CREATE TRIGGER ledger.entries_audit AFTER UPDATE ON ledger.entries FOR EACH ROW INSERT INTO ledger.audit (entry, amount) VALUES (NEW.id, NEW.amount);
+UPDATE ledger.entries SET amount = amount + 1 WHERE id < 500;
+CREATE VIEW ledger.large AS SELECT id, amount FROM ledger.entries WHERE amount > 50000;
+CREATE FUNCTION shop.doubled(n INT) RETURNS INT DETERMINISTIC RETURN n * 2;
+CREATE PROCEDURE shop.order_count() SELECT COUNT(*) FROM shop.orders;
 `
 
-const checksumSQL = "CHECKSUM TABLE shop.digits, shop.orders, ledger.entries"
+const checksumSQL = "CHECKSUM TABLE shop.digits, shop.orders, ledger.entries, ledger.audit"
 
 // backupRoundTrip backs up over 10 MB, drops the databases, restores, and
 // compares the server's table checksums before and after.
@@ -63,8 +69,8 @@ func backupRoundTrip(t *testing.T) {
 			counts[f[0]] = f[1] + " tables, " + f[2] + " rows"
 		}
 	}
-	if counts["shop"] != "2 tables, 100010 rows" || counts["ledger"] != "1 tables, 60000 rows" {
-		t.Errorf("restore counts %v, want shop 2/100010 and ledger 1/60000", counts)
+	if counts["shop"] != "2 tables, 100010 rows" || counts["ledger"] != "2 tables, 60500 rows" {
+		t.Errorf("restore counts %v, want shop 2/100010 and ledger 2/60500", counts)
 	}
 	if after := sql(t, checksumSQL); after != before {
 		t.Fatalf("checksums differ after the restore:\nbefore %s\nafter  %s", before, after)
@@ -170,6 +176,22 @@ func backupFailsCleanly(t *testing.T) {
 	if after := sql(t, checksumSQL); after != before {
 		t.Errorf("a refused restore changed the data")
 	}
+}
+
+// backupIntoFullDisk backs up into a 2 MiB tmpfs: the error is the local
+// disk's, with the path, and not a "run again".
+func backupIntoFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=2m"); err != nil {
+		t.Fatalf("mounting a 2 MiB tmpfs: %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(dir, 0) })
+	r := kubectl(t, 5*time.Minute, "stack", "backup", filepath.Join(dir, "full.sql.gz"))
+	if r.code != 1 || !strings.Contains(r.stderr, "no space left on device") || !strings.Contains(r.stderr, dir) ||
+		!strings.Contains(r.stderr, "free space there") || strings.Contains(r.stderr, "run again") {
+		t.Errorf("backup into a full disk: exit %d: %s", r.code, r.stderr)
+	}
+	noFiles(t, dir)
 }
 
 // waitPartial waits until a backup's hidden temporary file has data in it,

@@ -44,13 +44,15 @@ func TestDevStack(t *testing.T) {
 		{Name: "hack/mysql-backup.sh writes a dump the plugin verifies and restores", Fn: plainScriptBackup},
 		{Name: "the scheduled-backup component's job passes Pod Security, reaches the database, writes a dump", Fn: scheduledBackupRuns},
 		{Name: "a backup stopped by Ctrl-C or by its pod's deletion leaves no file; damage, a wrong namespace, an unready pod are refused clearly", Fn: backupFailsCleanly},
+		{Name: "a backup into a full disk names the disk's error and the path, and leaves no file", Fn: backupIntoFullDisk},
+		{Name: "a restore that fails half-way (SQL error, Ctrl-C, pod deleted, kubelet or API server restarted) changes nothing; one that succeeds replaces", Fn: restoreFailuresChangeNothing},
 		{Name: "a second apply reports everything unchanged", Fn: applyAgain},
 		{Name: "delete removes everything but the data", Fn: deleteKeepsData},
 	})
 }
 
 func applyDev(t *testing.T) {
-	r := kubectl(t, 6*time.Minute, "stack", "apply", "-k", "../../overlays/dev", "--timeout=5m")
+	r := kubectl(t, 6*time.Minute, "stack", "apply", "-k", "overlays/dev", "--timeout=5m")
 	t.Logf("apply summary:\n%s", r.stdout)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -233,7 +235,7 @@ func rowSurvives(t *testing.T) {
 }
 
 func applyAgain(t *testing.T) {
-	r := kubectl(t, 3*time.Minute, "stack", "apply", "-k", "../../overlays/dev")
+	r := kubectl(t, 3*time.Minute, "stack", "apply", "-k", "overlays/dev")
 	if r.code != 0 || !strings.Contains(r.stdout, "0 created, 0 configured, 17 unchanged, 0 pruned") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -301,7 +303,7 @@ func dnsAndPolicies(t *testing.T) {
 // are ready again and the database still holds its rows.
 func kubeletRestart(t *testing.T) {
 	restarted := time.Now()
-	if err := localcluster.RestartKubelet(env.stateDir); err != nil {
+	if err := localcluster.Restart(env.stateDir, "kubelet"); err != nil {
 		t.Fatal(err)
 	}
 	// The pods' status is the old kubelet's until the new one has reported

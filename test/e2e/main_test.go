@@ -34,14 +34,29 @@ var env struct {
 	pluginDir  string
 	nodeIP     string
 	stateDir   string
-	client     kubernetes.Interface
+	// stateHome is the plugin's XDG_STATE_HOME (its safety copies).
+	stateHome string
+	client    kubernetes.Interface
 }
+
+// dataRoot holds the tests' own hostPath folders; overlays/dev/ points the
+// database's volume at dataDir. Each run starts and ends without it.
+const (
+	dataRoot = "/var/lib/kubectl-stack/e2e"
+	dataDir  = dataRoot + "/mysql"
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }
 
 func runMain(m *testing.M) int {
+	before, err := fingerprint(localcluster.DataDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: reading the user's data folder:", err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "e2e: the user's %s before: %s\n", localcluster.DataDir, before.summary())
 	if err := setUp(); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: e2e set-up:", err)
 		return 1
@@ -54,6 +69,16 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "FAIL: removing the local cluster:", err)
 		return 1
 	}
+	if err := os.RemoveAll(dataRoot); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: removing the tests' data:", err)
+		return 1
+	}
+	after, err := fingerprint(localcluster.DataDir)
+	if err != nil || after.summary() != before.summary() {
+		fmt.Fprintf(os.Stderr, "FAIL: the tests changed the user's %s (%v):\n%s\n", localcluster.DataDir, err, before.diff(after))
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "e2e: the user's %s after, unchanged: %s\n", localcluster.DataDir, after.summary())
 	return code
 }
 
@@ -68,11 +93,22 @@ func setUp() error {
 	if env.nodeIP, err = node.PrimaryIP(); err != nil {
 		return err
 	}
-	// The one local cluster's folder: a run after a crash clears what the
-	// crash left, and a demo cluster gives way to the tests.
-	env.stateDir = localcluster.StateDir()
+	// The tests' own cluster folder: a run after a crash clears what the
+	// crash left. The user's local cluster is never touched: with it up,
+	// the tests refuse to start (the machine has room for one).
+	if running := localcluster.Running(localcluster.StateDir()); len(running) > 0 {
+		return fmt.Errorf("a local cluster runs from %s (%s): stop it with `make demo-down` first; the tests never touch it",
+			localcluster.StateDir(), strings.Join(running, ", "))
+	}
+	env.stateDir = stateDir()
+	if env.stateHome, err = os.MkdirTemp("", "kubectl-stack-e2e-state-"); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dataRoot); err != nil {
+		return err
+	}
 	start := time.Now()
-	if env.kubeconfig, err = localcluster.Up(env.stateDir); err != nil {
+	if env.kubeconfig, err = localcluster.Up(env.stateDir, dataDir); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "e2e: local cluster up in %s\n", time.Since(start).Round(time.Second))
@@ -82,6 +118,15 @@ func setUp() error {
 	}
 	env.client = kubernetes.NewForConfigOrDie(cfg)
 	return buildPlugin()
+}
+
+// stateDir is the tests' cluster folder: KUBECTL_STACK_E2E_STATE, or
+// ~/.cache/kubectl-stack/e2e-cluster.
+func stateDir() string {
+	if d := os.Getenv("KUBECTL_STACK_E2E_STATE"); d != "" {
+		return d
+	}
+	return filepath.Join(filepath.Dir(localcluster.StateDir()), "e2e-cluster")
 }
 
 // buildPlugin builds kubectl-stack into a folder that goes first on PATH,
@@ -112,8 +157,7 @@ func kubectl(t *testing.T, timeout time.Duration, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(env.binDir, "kubectl"), args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.kubeconfig,
-		"PATH="+env.pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.Env = pluginEnv()
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -131,8 +175,7 @@ func kubectl(t *testing.T, timeout time.Duration, args ...string) result {
 func startKubectl(t *testing.T, args ...string) (*exec.Cmd, io.Reader) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+env.kubeconfig,
-		"PATH="+env.pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.Env = pluginEnv()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -142,6 +185,13 @@ func startKubectl(t *testing.T, args ...string) (*exec.Cmd, io.Reader) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	return cmd, stdout
+}
+
+// pluginEnv runs kubectl on the tests' cluster with the plugin on PATH and
+// the plugin's state (safety copies) in the tests' own folder.
+func pluginEnv() []string {
+	return append(os.Environ(), "KUBECONFIG="+env.kubeconfig, "XDG_STATE_HOME="+env.stateHome,
+		"PATH="+env.pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 }
 
 func mustKubectl(t *testing.T, timeout time.Duration, args ...string) string {

@@ -68,7 +68,7 @@ func netcheckHolds(t *testing.T) {
 // live; the dev overlay applied again prunes the policy and netcheck holds.
 func netcheckCatchesAnOpenDatabase(t *testing.T) {
 	mustKubectl(t, 6*time.Minute, "stack", "apply", "-k", "overlays/mysql-open")
-	defer mustKubectl(t, 6*time.Minute, "stack", "apply", "-k", "../../overlays/dev")
+	defer mustKubectl(t, 6*time.Minute, "stack", "apply", "-k", "overlays/dev")
 	checks, r := netcheckRun(t, "--live")
 	if r.code != 1 {
 		t.Errorf("netcheck with MySQL open to all: exit %d, want 1", r.code)

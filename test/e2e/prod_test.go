@@ -101,7 +101,7 @@ func prepareProd(t *testing.T) {
 			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimDelete,
 			ClaimRef:                      &corev1.ObjectReference{Namespace: stack.Namespace, Name: stack.MySQLClaim},
 			PersistentVolumeSource: corev1.PersistentVolumeSource{
-				HostPath: &corev1.HostPathVolumeSource{Path: "/var/lib/kubectl-stack/e2e-prod"},
+				HostPath: &corev1.HostPathVolumeSource{Path: dataRoot + "/prod"},
 			},
 		},
 	}

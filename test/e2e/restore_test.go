@@ -1,0 +1,347 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+// holdLock is the named lock a restore of a held dump waits for half-way:
+// the test holds it, so the restore is mid-stream, some databases dropped
+// and others reloaded, when the failure is injected.
+const holdLock = "e2e-hold"
+
+// restoreFailuresChangeNothing: for each way a restore can fail half-way,
+// every table's CHECKSUM TABLE, every view, trigger and routine, and the
+// users are as before; then a restore that succeeds, and what becomes of
+// the safety copies.
+func restoreFailuresChangeNothing(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.sql.gz")
+	mustKubectl(t, 5*time.Minute, "stack", "backup", good)
+	lines := dumpLines(t, good)
+	held := writeDump(t, filepath.Join(dir, "held.sql.gz"), withLine(lines, afterFirst(lines, "UNLOCK TABLES;"),
+		fmt.Sprintf("SELECT GET_LOCK('%s', 600);", holdLock)))
+	bad := lastPrefixed(lines, "INSERT INTO `entries`")
+	broken := writeDump(t, filepath.Join(dir, "broken.sql.gz"), withReplaced(lines, bad, "INSRT INTO"+strings.TrimPrefix(lines[bad], "INSERT INTO")))
+	before := databaseState(t)
+
+	r := kubectl(t, 5*time.Minute, "stack", "restore", broken, "--yes")
+	expectPutBack(t, "a statement the server refuses", r, before, fmt.Sprintf("ERROR 1064 (42000) at line %d: ", bad+1))
+
+	failures := []struct {
+		name, says string
+		inject     func(t *testing.T, restore *exec.Cmd)
+	}{
+		{"Ctrl-C", "interrupted", func(t *testing.T, restore *exec.Cmd) {
+			if err := restore.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"mysql-0 deleted", "was deleted or restarted", func(t *testing.T, _ *exec.Cmd) {
+			if err := env.client.CoreV1().Pods(stack.Namespace).Delete(context.Background(), stack.MySQLPod, metav1.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"the kubelet restarted (the exec stream drops)", "dropped after", func(t *testing.T, _ *exec.Cmd) {
+			if err := localcluster.Restart(env.stateDir, "kubelet"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"the API server restarted", "dropped after", func(t *testing.T, _ *exec.Cmd) {
+			if err := localcluster.Restart(env.stateDir, "kube-apiserver"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, f := range failures {
+		holder := holdNamedLock(t)
+		restore, stderr := startRestore(t, held)
+		waitFor(t, "the restore to wait half-way on "+holdLock, func() bool { return restoreWaiting(t) })
+		f.inject(t, restore)
+		r := finish(t, restore, stderr)
+		holder.release()
+		waitFor(t, "no session of the failed restore", func() bool { return !restoreWaiting(t) })
+		expectPutBack(t, f.name, r, before, f.says)
+	}
+	failed := safetyCopies(t)
+	if len(failed) != 1+len(failures) {
+		t.Errorf("%d safety copies after %d failed restores, want one each: %v", len(failed), 1+len(failures), failed)
+	}
+
+	sql(t, "DELETE FROM ledger.entries WHERE id < 10; DROP VIEW ledger.large")
+	out := mustKubectl(t, 5*time.Minute, "stack", "restore", good, "--yes")
+	t.Logf("restore:\n%s", out)
+	if after := databaseState(t); after != before {
+		t.Fatalf("a restore that succeeded did not give the backup's state:\n%s", stateDiff(before, after))
+	}
+	if now := safetyCopies(t); len(now) != len(failed) {
+		t.Errorf("a restore that succeeded left its safety copy: %v", now)
+	}
+	r = kubectl(t, 5*time.Minute, "stack", "restore", good, "--yes", "--keep-safety-copy", "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"safetyCopy": "`+filepath.Join(env.stateHome, "kubectl-stack", "safety-copies")) {
+		t.Errorf("restore --keep-safety-copy: exit %d, no safety copy named:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if now := safetyCopies(t); len(now) != len(failed)+1 {
+		t.Errorf("--keep-safety-copy: %d safety copies, want %d", len(now), len(failed)+1)
+	}
+}
+
+// expectPutBack: the restore failed with one error line naming its cause,
+// said that nothing was changed and where the safety copy is, and the
+// server is as before.
+func expectPutBack(t *testing.T, name string, r result, before, cause string) {
+	t.Helper()
+	t.Logf("%s:\n%s", name, r.stderr)
+	line := lastError(r.stderr)
+	if r.code != 1 || !strings.Contains(line, "restore failed, nothing was changed: ") || !strings.Contains(line, cause) ||
+		strings.Count(line, "\n") != 1 {
+		t.Errorf("%s: exit %d, want 1 and one error line with %q:\n%s", name, r.code, cause, r.stderr)
+	}
+	if copyPath := between(line, "the safety copy stays in ", ")"); copyPath == "" {
+		t.Errorf("%s: the error does not say where the safety copy is", name)
+	} else if _, err := os.Stat(copyPath); err != nil {
+		t.Errorf("%s: the safety copy it names: %v", name, err)
+	}
+	if after := databaseState(t); after != before {
+		t.Fatalf("%s changed the databases:\n%s", name, stateDiff(before, after))
+	}
+}
+
+// databaseState is what a failed restore must leave as it was: CHECKSUM
+// TABLE of every user table, the views', triggers' and routines'
+// definitions, and the server's users.
+func databaseState(t *testing.T) string {
+	t.Helper()
+	user := "NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')"
+	var tables []string
+	for _, name := range strings.Fields(sql(t, "SELECT CONCAT('`', table_schema, '`.`', table_name, '`') FROM information_schema.tables "+
+		"WHERE table_type = 'BASE TABLE' AND table_schema "+user+" ORDER BY 1")) {
+		tables = append(tables, name)
+	}
+	return strings.Join([]string{
+		sql(t, "CHECKSUM TABLE "+strings.Join(tables, ", ")),
+		sql(t, "SELECT table_schema, table_name, view_definition FROM information_schema.views WHERE table_schema "+user+" ORDER BY 1, 2"),
+		sql(t, "SELECT trigger_schema, trigger_name, action_statement FROM information_schema.triggers WHERE trigger_schema "+user+" ORDER BY 1, 2"),
+		sql(t, "SELECT routine_schema, routine_name, routine_definition FROM information_schema.routines WHERE routine_schema "+user+" ORDER BY 1, 2"),
+		sql(t, "SELECT user, host FROM mysql.user ORDER BY 1, 2"),
+	}, "\n")
+}
+
+func stateDiff(before, after string) string {
+	b, a := strings.Split(before, "\n"), strings.Split(after, "\n")
+	var out []string
+	for i := 0; i < len(b) || i < len(a); i++ {
+		var x, y string
+		if i < len(b) {
+			x = b[i]
+		}
+		if i < len(a) {
+			y = a[i]
+		}
+		if x != y {
+			out = append(out, "- "+x, "+ "+y)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// restoreWaiting: a session other than this query's waits in the held
+// dump's GET_LOCK.
+func restoreWaiting(t *testing.T) bool {
+	return strings.TrimSpace(sql(t, "SELECT COUNT(*) FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND info LIKE '%GET_LOCK(''"+holdLock+"'', 600)%'")) != "0"
+}
+
+// lockHolder is a mysql session in mysql-0 that holds holdLock until
+// release closes its input.
+type lockHolder struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+}
+
+func holdNamedLock(t *testing.T) *lockHolder {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), "-n", stack.Namespace, "exec", "-i", stack.MySQLPod, "-c", "mysql", "--",
+		"sh", "-c", `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysql --user=root --batch --skip-column-names`)
+	cmd.Env = pluginEnv()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h := &lockHolder{cmd: cmd, stdin: stdin}
+	t.Cleanup(h.release)
+	fmt.Fprintf(stdin, "SELECT GET_LOCK('%s', 0);\n", holdLock)
+	got, err := bufio.NewReader(stdout).ReadString('\n')
+	if strings.TrimSpace(got) != "1" {
+		t.Fatalf("holding %s: got %q (%v)", holdLock, got, err)
+	}
+	return h
+}
+
+func (h *lockHolder) release() {
+	_ = h.stdin.Close()
+	done := make(chan struct{})
+	go func() { _ = h.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = h.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// startRestore starts `kubectl stack restore FILE --yes`, its stderr kept.
+func startRestore(t *testing.T, file string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), "stack", "restore", file, "--yes")
+	cmd.Env = pluginEnv()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd, &stderr
+}
+
+// finish waits for a restore that puts the databases back; that may wait
+// for a new mysql-0, hence minutes.
+func finish(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer) result {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(8 * time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the restore did not end within 8 minutes:\n%s", stderr)
+	}
+	return result{stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+}
+
+func safetyCopies(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(env.stateHome, "kubectl-stack", "safety-copies", "*.sql.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// dumpLines reads a gzipped dump's lines.
+func dumpLines(t *testing.T, file string) []string {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(string(data), "\n")
+}
+
+// writeDump writes lines as a gzipped dump with a matching checksum file, as
+// a damaged backup with a rewritten .sha256 would be.
+func writeDump(t *testing.T, file string, lines []string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	if _, err := io.WriteString(gz, strings.Join(lines, "\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(backupSum(file), []byte(hex.EncodeToString(sum[:])+"  "+filepath.Base(file)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+func afterFirst(lines []string, line string) int {
+	for i, l := range lines {
+		if l == line {
+			return i + 1
+		}
+	}
+	panic("no line " + line)
+}
+
+func lastPrefixed(lines []string, prefix string) int {
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.HasPrefix(lines[i], prefix) {
+			return i
+		}
+	}
+	panic("no line starts with " + prefix)
+}
+
+func withLine(lines []string, at int, line string) []string {
+	out := append([]string{}, lines[:at]...)
+	return append(append(out, line), lines[at:]...)
+}
+
+func withReplaced(lines []string, at int, line string) []string {
+	out := append([]string{}, lines...)
+	out[at] = line
+	return out
+}
+
+// lastError returns the last line of stderr that starts "error: ", with
+// what follows it.
+func lastError(stderr string) string {
+	i := strings.LastIndex("\n"+stderr, "\nerror: ")
+	if i < 0 {
+		return ""
+	}
+	return stderr[i:]
+}
+
+func between(s, start, end string) string {
+	i := strings.Index(s, start)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+len(start):]
+	if j := strings.Index(s, end); j >= 0 {
+		return s[:j]
+	}
+	return ""
+}
