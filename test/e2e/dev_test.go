@@ -46,6 +46,7 @@ func TestDevStack(t *testing.T) {
 		{Name: "a backup stopped by Ctrl-C or by its pod's deletion leaves no file; damage, a wrong namespace, an unready pod are refused clearly", Fn: backupFailsCleanly},
 		{Name: "a backup into a full disk names the disk's error and the path, and leaves no file", Fn: backupIntoFullDisk},
 		{Name: "a restore that fails half-way (SQL error, Ctrl-C, pod deleted, kubelet or API server restarted) changes nothing; one that succeeds replaces", Fn: restoreFailuresChangeNothing},
+		{Name: "a restore that fills the database's disk changes nothing", Fn: restoreIntoAFullDisk},
 		{Name: "a second apply reports everything unchanged", Fn: applyAgain},
 		{Name: "delete removes everything but the data", Fn: deleteKeepsData},
 	})

@@ -39,8 +39,9 @@ var env struct {
 	client    kubernetes.Interface
 }
 
-// dataRoot holds the tests' own hostPath folders; overlays/dev/ points the
-// database's volume at dataDir. Each run starts and ends without it.
+// dataRoot holds the tests' own hostPath folders, on a filesystem of their
+// own (disk_test.go); overlays/dev/ points the database's volume at
+// dataDir. Each run starts and ends without it.
 const (
 	dataRoot = "/var/lib/kubectl-stack/e2e"
 	dataDir  = dataRoot + "/mysql"
@@ -69,7 +70,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "FAIL: removing the local cluster:", err)
 		return 1
 	}
-	if err := os.RemoveAll(dataRoot); err != nil {
+	if err := unmountDataDisk(); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: removing the tests' data:", err)
 		return 1
 	}
@@ -104,7 +105,15 @@ func setUp() error {
 	if env.stateHome, err = os.MkdirTemp("", "kubectl-stack-e2e-state-"); err != nil {
 		return err
 	}
-	if err := os.RemoveAll(dataRoot); err != nil {
+	// The data filesystem can go only once an earlier run's cluster is
+	// down.
+	if err := localcluster.Down(env.stateDir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(env.stateDir, 0o700); err != nil {
+		return err
+	}
+	if err := mountDataDisk(); err != nil {
 		return err
 	}
 	start := time.Now()
