@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -59,9 +60,10 @@ func Wait(ctx context.Context, c *kube.Clients, objs []Object, timeout time.Dura
 		return nil
 	case ctx.Err() != nil:
 		return kube.Explain(ctx.Err())
-	case readErr != nil:
-		// Not a timeout: the objects could not be read (the API server
-		// went away, a permission was lost).
+	case readErr != nil && !errors.Is(readErr, context.DeadlineExceeded):
+		// Not the wait's timeout (which may cut a read short): the objects
+		// could not be read (the API server went away, a permission was
+		// lost).
 		return fmt.Errorf("waiting for %s: %w", describe(pending, last), readErr)
 	}
 	return &NotReadyError{Timeout: timeout, Pending: describe(pending, last)}

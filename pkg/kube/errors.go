@@ -32,8 +32,11 @@ func Explain(err error) error {
 		return nil
 	}
 	var noMatch *meta.NoKindMatchError
+	var done *explained
 	var msg string
 	switch {
+	case errors.As(err, &done): // explained already, deeper in the chain
+		msg = OneLine(err)
 	case errors.Is(err, context.Canceled):
 		msg = "interrupted: " + OneLine(err)
 	case IsTimeout(err):

@@ -61,6 +61,10 @@ func TestExplainNamesTheRealCause(t *testing.T) {
 			}
 		})
 	}
+	twice := Explain(fmt.Errorf("reading x: %w", Explain(urlErr(context.DeadlineExceeded))))
+	if strings.Count(twice.Error(), "timed out") != 1 || strings.Count(twice.Error(), "--request-timeout") != 1 {
+		t.Errorf("explained twice: %q", twice)
+	}
 	if !apierrors.IsForbidden(Explain(apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "x", errors.New("no")))) {
 		t.Error("an explained Forbidden is no longer classified as Forbidden")
 	}
