@@ -2,7 +2,6 @@ package apply
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -30,6 +29,7 @@ func Wait(ctx context.Context, c *kube.Clients, objs []Object, timeout time.Dura
 	}
 	last := map[string]string{}
 	var readErr error
+	deadline := time.Now().Add(timeout)
 	err := wait.PollUntilContextTimeout(ctx, pollInterval, timeout, true, func(ctx context.Context) (bool, error) {
 		// In apply order, so the progress lines read top to bottom.
 		for _, o := range objs {
@@ -60,10 +60,11 @@ func Wait(ctx context.Context, c *kube.Clients, objs []Object, timeout time.Dura
 		return nil
 	case ctx.Err() != nil:
 		return kube.Explain(ctx.Err())
-	case readErr != nil && !errors.Is(readErr, context.DeadlineExceeded):
-		// Not the wait's timeout (which may cut a read short): the objects
-		// could not be read (the API server went away, a permission was
-		// lost).
+	case readErr != nil && time.Now().Before(deadline):
+		// Not the wait's timeout, which cuts a read short in ways of its
+		// own (client-go's rate limiter: "would exceed context deadline"):
+		// the objects could not be read (the API server went away, a
+		// permission was lost).
 		return fmt.Errorf("waiting for %s: %w", describe(pending, last), readErr)
 	}
 	return &NotReadyError{Timeout: timeout, Pending: describe(pending, last)}
