@@ -194,11 +194,23 @@ func get(t *testing.T, client *http.Client, url string) string {
 // the container's environment.
 func sql(t *testing.T, statement string) string {
 	t.Helper()
+	return sqlIn(t, `"$MYSQL_DATABASE"`, statement)
+}
+
+// sqlAsRoot runs statement with no default database: a restore in progress
+// may have dropped the stack's.
+func sqlAsRoot(t *testing.T, statement string) string {
+	t.Helper()
+	return sqlIn(t, "", statement)
+}
+
+func sqlIn(t *testing.T, database, statement string) string {
+	t.Helper()
 	var out string
 	// Right after a restart the first connection may be refused; retry.
 	for attempt := 0; attempt < 20; attempt++ {
 		r := kubectl(t, time.Minute, "-n", stack.Namespace, "exec", stack.MySQLPod, "-c", "mysql", "--",
-			"sh", "-c", `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql --user=root --batch --skip-column-names "$MYSQL_DATABASE" -e "$0"`, statement)
+			"sh", "-c", `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql --user=root --batch --skip-column-names `+database+` -e "$0"`, statement)
 		if r.code == 0 {
 			return r.stdout
 		}

@@ -134,16 +134,16 @@ func databaseState(t *testing.T) string {
 	t.Helper()
 	user := "NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')"
 	var tables []string
-	for _, name := range strings.Fields(sql(t, "SELECT CONCAT('`', table_schema, '`.`', table_name, '`') FROM information_schema.tables "+
+	for _, name := range strings.Fields(sqlAsRoot(t, "SELECT CONCAT('`', table_schema, '`.`', table_name, '`') FROM information_schema.tables "+
 		"WHERE table_type = 'BASE TABLE' AND table_schema "+user+" ORDER BY 1")) {
 		tables = append(tables, name)
 	}
 	return strings.Join([]string{
-		sql(t, "CHECKSUM TABLE "+strings.Join(tables, ", ")),
-		sql(t, "SELECT table_schema, table_name, view_definition FROM information_schema.views WHERE table_schema "+user+" ORDER BY 1, 2"),
-		sql(t, "SELECT trigger_schema, trigger_name, action_statement FROM information_schema.triggers WHERE trigger_schema "+user+" ORDER BY 1, 2"),
-		sql(t, "SELECT routine_schema, routine_name, routine_definition FROM information_schema.routines WHERE routine_schema "+user+" ORDER BY 1, 2"),
-		sql(t, "SELECT user, host FROM mysql.user ORDER BY 1, 2"),
+		sqlAsRoot(t, "CHECKSUM TABLE "+strings.Join(tables, ", ")),
+		sqlAsRoot(t, "SELECT table_schema, table_name, view_definition FROM information_schema.views WHERE table_schema "+user+" ORDER BY 1, 2"),
+		sqlAsRoot(t, "SELECT trigger_schema, trigger_name, action_statement FROM information_schema.triggers WHERE trigger_schema "+user+" ORDER BY 1, 2"),
+		sqlAsRoot(t, "SELECT routine_schema, routine_name, routine_definition FROM information_schema.routines WHERE routine_schema "+user+" ORDER BY 1, 2"),
+		sqlAsRoot(t, "SELECT user, host FROM mysql.user ORDER BY 1, 2"),
 	}, "\n")
 }
 
@@ -168,7 +168,7 @@ func stateDiff(before, after string) string {
 // restoreWaiting: a session other than this query's waits in the held
 // dump's GET_LOCK.
 func restoreWaiting(t *testing.T) bool {
-	return strings.TrimSpace(sql(t, "SELECT COUNT(*) FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND info LIKE '%GET_LOCK(''"+holdLock+"'', 600)%'")) != "0"
+	return strings.TrimSpace(sqlAsRoot(t, "SELECT COUNT(*) FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND info LIKE '%GET_LOCK(''"+holdLock+"'', 600)%'")) != "0"
 }
 
 // lockHolder is a mysql session in mysql-0 that holds holdLock until
@@ -181,7 +181,7 @@ type lockHolder struct {
 func holdNamedLock(t *testing.T) *lockHolder {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), "-n", stack.Namespace, "exec", "-i", stack.MySQLPod, "-c", "mysql", "--",
-		"sh", "-c", `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysql --user=root --batch --skip-column-names`)
+		"sh", "-c", `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysql --user=root --batch --skip-column-names --unbuffered`)
 	cmd.Env = pluginEnv()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
