@@ -30,6 +30,10 @@ func (e *ServerError) Error() string {
 	return fmt.Sprintf("ERROR %d (%s)%s: %s", e.Code, e.State, at, e.Message)
 }
 
+// lostServer: the client lost its server (CR_SERVER_GONE_ERROR,
+// CR_SERVER_LOST), as it does when the server's pod goes away.
+func (e *ServerError) lostServer() bool { return e.Code == 2006 || e.Code == 2013 }
+
 // clientError matches the mysql client's error line (MySQL's and MariaDB's).
 var clientError = regexp.MustCompile(`ERROR (\d+) \(([0-9A-Z]{5})\)(?: at line (\d+))?: (.*)`)
 

@@ -72,8 +72,11 @@ func ready(pod *corev1.Pod) bool {
 	return false
 }
 
-// gone tells whether the pod was deleted or replaced since it was opened.
-func (db *database) gone(ctx context.Context) bool {
+// goneWithin tells whether the pod was deleted or replaced since it was
+// opened, asking the API server for at most 10 s.
+func (db *database) goneWithin(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	pod, err := db.c.Typed.CoreV1().Pods(db.ns).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return true
@@ -108,6 +111,9 @@ func (db *database) run(ctx context.Context, script string, stdin io.Reader, std
 		return kube.Explain(ctx.Err())
 	}
 	if se := parseServerError(stderr.String()); se != nil {
+		if se.lostServer() && db.goneWithin(ctx) {
+			return &StreamError{Transferred: in.n + out.n, PodGone: true, Err: se}
+		}
 		return se
 	}
 	var exit exec.ExitError
@@ -121,9 +127,7 @@ func (db *database) run(ctx context.Context, script string, stdin io.Reader, std
 	if kube.IsUnreachable(err) {
 		return kube.Explain(err)
 	}
-	probe, stop := context.WithTimeout(ctx, 10*time.Second)
-	defer stop()
-	return &StreamError{Transferred: in.n + out.n, PodGone: db.gone(probe), Err: err}
+	return &StreamError{Transferred: in.n + out.n, PodGone: db.goneWithin(ctx), Err: err}
 }
 
 // readSide feeds the exec's stdin, keeping what kubectl's executor drops:
