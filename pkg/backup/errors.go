@@ -30,6 +30,10 @@ func (e *ServerError) Error() string {
 	return fmt.Sprintf("ERROR %d (%s)%s: %s", e.Code, e.State, at, e.Message)
 }
 
+// clientSide: the client's own error (2000 to 2999: it could not connect,
+// or lost the connection), not the server's refusal.
+func (e *ServerError) clientSide() bool { return e.Code >= 2000 && e.Code < 3000 }
+
 // lostServer: the client lost its server (CR_SERVER_GONE_ERROR,
 // CR_SERVER_LOST), as it does when the server's pod goes away.
 func (e *ServerError) lostServer() bool { return e.Code == 2006 || e.Code == 2013 }
@@ -73,7 +77,8 @@ func (e *ExitError) Error() string {
 type StreamError struct {
 	// Transferred is how many bytes went over it before it broke.
 	Transferred int64
-	// PodGone says the pod was deleted or replaced meanwhile.
+	// PodGone says the pod was deleted or replaced, or its database
+	// container restarted, meanwhile.
 	PodGone bool
 	Err     error
 }

@@ -40,12 +40,14 @@ func (e ErrNotReady) Error() string {
 		stack.MySQLPod, e.Namespace, e.Phase)
 }
 
-// database is one incarnation of the database pod: a pod deleted and
-// created again under the same name is another.
+// database is one incarnation of the database server: a pod deleted and
+// created again under the same name is another, and so is its container
+// restarted (a crash, a full disk, a failed liveness probe).
 type database struct {
-	c   *kube.Clients
-	ns  string
-	uid types.UID
+	c        *kube.Clients
+	ns       string
+	uid      types.UID
+	restarts int32
 }
 
 // openDatabase fails unless the database pod exists and is ready.
@@ -60,7 +62,16 @@ func openDatabase(ctx context.Context, c *kube.Clients, ns string) (*database, e
 	if !ready(pod) {
 		return nil, ErrNotReady{Namespace: ns, Phase: pod.Status.Phase}
 	}
-	return &database{c: c, ns: ns, uid: pod.UID}, nil
+	return &database{c: c, ns: ns, uid: pod.UID, restarts: restarts(pod)}, nil
+}
+
+func restarts(pod *corev1.Pod) int32 {
+	for _, st := range pod.Status.ContainerStatuses {
+		if st.Name == stack.MySQLContainer {
+			return st.RestartCount
+		}
+	}
+	return 0
 }
 
 func ready(pod *corev1.Pod) bool {
@@ -72,8 +83,8 @@ func ready(pod *corev1.Pod) bool {
 	return false
 }
 
-// goneWithin tells whether the pod was deleted or replaced since it was
-// opened, asking the API server for at most 10 s.
+// goneWithin tells whether the pod was deleted, replaced or its server
+// restarted since it was opened, asking the API server for at most 10 s.
 func (db *database) goneWithin(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -81,7 +92,7 @@ func (db *database) goneWithin(ctx context.Context) bool {
 	if apierrors.IsNotFound(err) {
 		return true
 	}
-	return err == nil && (pod.UID != db.uid || pod.DeletionTimestamp != nil)
+	return err == nil && (pod.UID != db.uid || pod.DeletionTimestamp != nil || restarts(pod) > db.restarts)
 }
 
 // run runs a shell script in the database container and names the real

@@ -125,8 +125,9 @@ func rollBack(c *kube.Clients, d *Dump, safety *safetyCopy, o RestoreOptions, ca
 }
 
 // retryPutBack puts the databases back, again after a connection that
-// broke on the way (a kubelet or API server coming back): each try drops
-// and loads everything afresh. The server refusing the safety copy ends it.
+// broke on the way (a kubelet, API server or database server coming back):
+// each try drops and loads everything afresh. The server refusing the
+// safety copy, or this machine failing to read it, ends it.
 func retryPutBack(ctx context.Context, c *kube.Clients, d *Dump, safety *safetyCopy, o RestoreOptions) error {
 	for {
 		db, err := waitDatabase(ctx, c, o)
@@ -136,7 +137,8 @@ func retryPutBack(ctx context.Context, c *kube.Clients, d *Dump, safety *safetyC
 		err = putBack(ctx, db, d, safety)
 		var server *ServerError
 		var local *LocalError
-		if err == nil || errors.As(err, &server) || errors.As(err, &local) || ctx.Err() != nil {
+		refused := errors.As(err, &server) && !server.clientSide()
+		if err == nil || refused || errors.As(err, &local) || ctx.Err() != nil {
 			return err
 		}
 		fmt.Fprintf(o.Progress, "putting back failed, trying again: %s\n", err)

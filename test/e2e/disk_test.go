@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // dataDiskSize is the tests' own filesystem for their hostPath data: a
@@ -82,8 +84,8 @@ func mounted(dir string) bool {
 }
 
 // fillDataDisk leaves only free bytes free on the data filesystem, until
-// the test ends.
-func fillDataDisk(t *testing.T, free int64) {
+// the test ends or it calls the function returned.
+func fillDataDisk(t *testing.T, free int64) (unfill func()) {
 	t.Helper()
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dataRoot, &st); err != nil {
@@ -99,15 +101,20 @@ func fillDataDisk(t *testing.T, free int64) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	t.Cleanup(func() { _ = os.Remove(filler) })
+	unfill = func() { _ = os.Remove(filler) }
+	t.Cleanup(unfill)
 	if err := syscall.Fallocate(int(f.Fd()), 0, 0, avail-free); err != nil {
 		t.Fatalf("filling %s: %v", dataRoot, err)
 	}
+	return unfill
 }
 
 // restoreIntoAFullDisk: a dump holding more than the database's disk can
-// take fails with the server's error and leaves everything as it was (the
-// failed load's database is dropped, which frees what it took).
+// take. The server (MariaDB here) dies of the full disk and cannot start
+// again until there is room (InnoDB cannot create its temporary
+// tablespace), so no tool can put anything back meanwhile: the restore says
+// it waits for mysql-0, the operator frees space, and then everything is
+// put back as it was.
 func restoreIntoAFullDisk(t *testing.T) {
 	good := filepath.Join(t.TempDir(), "good.sql.gz")
 	mustKubectl(t, 5*time.Minute, "stack", "backup", good)
@@ -120,7 +127,12 @@ func restoreIntoAFullDisk(t *testing.T) {
 	end := lastPrefixed(lines, "-- Dump completed")
 	big := writeDump(t, filepath.Join(t.TempDir(), "big.sql.gz"), append(append(append([]string{}, lines[:end]...), bulk...), lines[end:]...))
 	before := databaseState(t)
-	fillDataDisk(t, 40<<20)
-	r := kubectl(t, 8*time.Minute, "stack", "restore", big, "--yes")
-	expectPutBack(t, "the server's disk full", r, before, "is full")
+	unfill := fillDataDisk(t, 40<<20)
+	restore, stderr := startRestore(t, big)
+	waitFor(t, "the restore to wait for "+stack.MySQLPod, func() bool {
+		return strings.Contains(stderr.String(), "waiting for "+stack.MySQLPod) || strings.Contains(stderr.String(), "error: ")
+	})
+	unfill()
+	r := finish(t, restore, stderr)
+	expectPutBack(t, "the server's disk full", r, before, "was deleted or restarted")
 }

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -217,22 +218,40 @@ func (h *lockHolder) release() {
 }
 
 // startRestore starts `kubectl stack restore FILE --yes`, its stderr kept.
-func startRestore(t *testing.T, file string) (*exec.Cmd, *bytes.Buffer) {
+func startRestore(t *testing.T, file string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), "stack", "restore", file, "--yes")
 	cmd.Env = pluginEnv()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	return cmd, &stderr
+	return cmd, stderr
+}
+
+// lockedBuffer is a buffer a process writes while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // finish waits for a restore that puts the databases back; that may wait
 // for a new mysql-0, hence minutes.
-func finish(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer) result {
+func finish(t *testing.T, cmd *exec.Cmd, stderr *lockedBuffer) result {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
