@@ -84,15 +84,24 @@ func ready(pod *corev1.Pod) bool {
 }
 
 // goneWithin tells whether the pod was deleted, replaced or its server
-// restarted since it was opened, asking the API server for at most 10 s.
+// restarted since it was opened. The kubelet reports a container's restart
+// a moment after its processes died, so it watches the pod's status for up
+// to 10 s (only ever on a failure's path).
 func (db *database) goneWithin(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	pod, err := db.c.Typed.CoreV1().Pods(db.ns).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return true
+	for {
+		pod, err := db.c.Typed.CoreV1().Pods(db.ns).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) ||
+			err == nil && (pod.UID != db.uid || pod.DeletionTimestamp != nil || restarts(pod) > db.restarts) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(500 * time.Millisecond):
+		}
 	}
-	return err == nil && (pod.UID != db.uid || pod.DeletionTimestamp != nil || restarts(pod) > db.restarts)
 }
 
 // run runs a shell script in the database container and names the real
@@ -128,6 +137,9 @@ func (db *database) run(ctx context.Context, script string, stdin io.Reader, std
 		return se
 	}
 	var exit exec.ExitError
+	if errors.As(err, &exit) && exit.ExitStatus() == 137 && db.goneWithin(ctx) { // SIGKILLed with its container
+		return &StreamError{Transferred: in.n + out.n, PodGone: true, Err: err}
+	}
 	if errors.As(err, &exit) {
 		msg := lastLine(stderr.String())
 		if msg == "" {
