@@ -28,7 +28,12 @@ func Restart(dir, program string) error {
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			return err
 		}
-		for deadline := time.Now().Add(10 * time.Second); ours(pid) && time.Now().Before(deadline); {
+		// A loaded machine may take a while to tear a large process down;
+		// its successor must not start while it still holds its ports.
+		for deadline := time.Now().Add(time.Minute); ours(pid); {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s (PID %d) still runs a minute after SIGKILL", program, pid)
+			}
 			time.Sleep(100 * time.Millisecond)
 		}
 		log, err := os.OpenFile(filepath.Join(dir, program+".log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
@@ -43,8 +48,17 @@ func Restart(dir, program string) error {
 			return fmt.Errorf("starting %s again: %w", program, err)
 		}
 		pids[i] = cmd.Process.Pid
-		go func() { _ = cmd.Wait() }()
-		return writePIDs(dir, pids)
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		if err := writePIDs(dir, pids); err != nil {
+			return err
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("%s exited as it started again (%v); its log %s says why", program, err, log.Name())
+		case <-time.After(5 * time.Second):
+			return nil
+		}
 	}
 	return fmt.Errorf("no %s of the cluster in %s runs", program, dir)
 }

@@ -72,6 +72,7 @@ func restoreFailuresChangeNothing(t *testing.T) {
 			if err := localcluster.Restart(env.stateDir, "kube-apiserver"); err != nil {
 				t.Fatal(err)
 			}
+			waitAPIServer(t)
 		}},
 	}
 	for _, f := range failures {
@@ -104,6 +105,30 @@ func restoreFailuresChangeNothing(t *testing.T) {
 	}
 	if now := safetyCopies(t); len(now) != len(failed)+1 {
 		t.Errorf("--keep-safety-copy: %d safety copies, want %d", len(now), len(failed)+1)
+	}
+}
+
+// waitAPIServer waits until the restarted API server is ready, or fails
+// with the end of its log.
+func waitAPIServer(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := env.client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(env.stateDir, "kube-apiserver.log"))
+			if len(log) > 3000 {
+				log = log[len(log)-3000:]
+			}
+			t.Fatalf("the API server is not ready 3 minutes after its restart (%v); running: %v; its log ends:\n%s",
+				err, localcluster.Running(env.stateDir), log)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }
 
