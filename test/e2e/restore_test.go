@@ -108,28 +108,16 @@ func restoreFailuresChangeNothing(t *testing.T) {
 	}
 }
 
-// waitAPIServer waits until the restarted API server is ready, or fails
-// with the end of its log.
+// waitAPIServer waits until the restarted API server is ready; if it never
+// is, the suite's diagnosis prints the end of its log.
 func waitAPIServer(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
+	waitForWithin(t, 3*time.Minute, "the API server ready after its restart", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		_, err := env.client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
-		cancel()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(env.stateDir, "kube-apiserver.log"))
-			if len(log) > 3000 {
-				log = log[len(log)-3000:]
-			}
-			t.Fatalf("the API server is not ready 3 minutes after its restart (%v); running: %v; its log ends:\n%s",
-				err, localcluster.Running(env.stateDir), log)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+		return err == nil
+	})
 }
 
 // expectPutBack: the restore failed with one error line naming its cause
