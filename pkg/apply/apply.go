@@ -5,21 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/cli-runtime/pkg/printers"
+	"k8s.io/cli-runtime/pkg/resource"
 	"k8s.io/client-go/dynamic"
-	kapply "k8s.io/kubectl/pkg/cmd/apply"
-	cmddelete "k8s.io/kubectl/pkg/cmd/delete"
-	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
@@ -53,10 +49,11 @@ const (
 
 // Result is the outcome for one object.
 type Result struct {
-	Kind      string `json:"kind"`
-	Namespace string `json:"namespace,omitempty"`
-	Name      string `json:"name"`
-	Action    Action `json:"action"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+	Action     Action `json:"action"`
 }
 
 // Summary is what apply reports at the end.
@@ -65,122 +62,187 @@ type Summary struct {
 	Results []Result `json:"results"`
 }
 
-// Apply server-side applies objs in dependency order as the stack's ApplySet,
-// prunes members that left it, and waits for readiness when asked. On error
-// the summary holds what was done before it.
-func Apply(ctx context.Context, c *kube.Clients, objs []Object, o Options) (*Summary, error) {
+// Apply server-side applies the set's objects in dependency order as the
+// stack's ApplySet, prunes members that left it, and waits for readiness
+// when asked. Each object costs one request: whether it was created,
+// configured or left unchanged comes from the apply's response and one list
+// of the set's members taken before. On error the summary holds what was
+// done before it.
+func Apply(ctx context.Context, c *kube.Clients, s *Set, o Options) (*Summary, error) {
 	sum := &Summary{DryRun: o.DryRun}
-	ns := setNamespace(objs, stack.Namespace)
-	set, infos, err := labelledSet(c, objs)
+	set, err := openApplySet(c, s.Namespace)
 	if err != nil {
 		return sum, err
 	}
-	a := applier{c: c, o: o, visited: sets.New[types.UID]()}
-
-	// The parent lives in the namespace, so namespaces go first; the parent
-	// then records every kind before any other object is written, so an
-	// interrupted apply leaves nothing outside the set.
-	rest := objs
-	for len(rest) > 0 && rest[0].GetKind() == "Namespace" {
-		if err := a.apply(ctx, rest[0], sum); err != nil {
-			return sum, err
-		}
-		rest = rest[1:]
-	}
-	if err := a.checkNamespace(ctx, ns); err != nil {
+	if err := set.label(s.Objects); err != nil {
 		return sum, err
 	}
-	if err := set.BeforeApply(infos, a.dryRunStrategy(), metav1.FieldValidationStrict); err != nil {
-		return sum, fmt.Errorf("recording the ApplySet in secret %s/%s: %w", ns, stack.ApplySetParent, kube.Explain(err))
+	a := newApplier(c, o.DryRun, o.ForceConflicts)
+	exists, err := a.namespaceExists(ctx, s.Namespace)
+	if err != nil {
+		return sum, err
+	}
+	rest := s.Objects
+	if !exists {
+		// The parent lives in the namespace, so the namespace goes first;
+		// there is nothing of the set to list yet.
+		for len(rest) > 0 && rest[0].GetKind() == "Namespace" {
+			if err := a.apply(ctx, rest[0], sum); err != nil {
+				return sum, err
+			}
+			rest = rest[1:]
+		}
+		if err := a.requireNamespace(ctx, s.Namespace); err != nil {
+			return sum, err
+		}
+	}
+	if err := set.record(s.Objects, o.DryRun); err != nil {
+		return sum, fmt.Errorf("recording the ApplySet in secret %s/%s: %w", s.Namespace, stack.ApplySetParent, kube.Explain(err))
+	}
+	if exists {
+		if a.live, err = liveMembers(ctx, set); err != nil {
+			return sum, err
+		}
 	}
 	for _, obj := range rest {
 		if err := a.apply(ctx, obj, sum); err != nil {
 			return sum, err
 		}
 	}
-	if err := a.prune(ctx, set, sum); err != nil {
+	err = set.prune(ctx, a.visited, o.DryRun, func(u *unstructured.Unstructured) {
+		sum.Results = append(sum.Results, result(u, Pruned))
+	})
+	if err != nil {
 		return sum, err
 	}
 	if o.Wait && !o.DryRun {
-		return sum, Wait(ctx, c, objs, o.Timeout, o.Progress)
+		return sum, Wait(ctx, c, s, o.Timeout, o.Progress)
 	}
 	return sum, nil
 }
 
+// applier applies objects one request each and remembers what it touched.
 type applier struct {
-	c       *kube.Clients
-	o       Options
-	visited sets.Set[types.UID]
+	c             *kube.Clients
+	dryRun, force bool
+	visited       sets.Set[types.UID]
+	live          map[string]*unstructured.Unstructured // the set's members before, by key
+	restClients   map[string]resource.RESTClient
 }
 
-func (a *applier) dryRunStrategy() cmdutil.DryRunStrategy {
-	if a.o.DryRun {
-		return cmdutil.DryRunServer
+func newApplier(c *kube.Clients, dryRun, force bool) *applier {
+	return &applier{c: c, dryRun: dryRun, force: force, visited: sets.New[types.UID](),
+		live: map[string]*unstructured.Unstructured{}, restClients: map[string]resource.RESTClient{}}
+}
+
+// liveMembers lists the set's members, by key, before anything is applied.
+func liveMembers(ctx context.Context, set *applySet) (map[string]*unstructured.Unstructured, error) {
+	members, err := set.members(ctx, sets.New[types.UID]())
+	if err != nil {
+		return nil, err
 	}
-	return cmdutil.DryRunNone
+	live := make(map[string]*unstructured.Unstructured, len(members))
+	for _, m := range members {
+		live[key(m.Unstructured)] = m.Unstructured
+	}
+	return live, nil
 }
 
-// checkNamespace explains the one thing a server dry run cannot do: validate
-// objects in a namespace that does not exist yet.
-func (a *applier) checkNamespace(ctx context.Context, ns string) error {
+func (a *applier) namespaceExists(ctx context.Context, ns string) (bool, error) {
 	_, err := a.c.Typed.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) && a.o.DryRun {
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, kube.Explain(err)
+	}
+	return true, nil
+}
+
+// requireNamespace explains the one thing a server dry run cannot do:
+// validate objects in a namespace that does not exist yet.
+func (a *applier) requireNamespace(ctx context.Context, ns string) error {
+	exists, err := a.namespaceExists(ctx, ns)
+	switch {
+	case err != nil || exists:
+		return err
+	case a.dryRun:
 		return fmt.Errorf("namespace %q does not exist yet, so a server dry run cannot check the objects in it: apply once without --dry-run", ns)
 	}
-	if apierrors.IsNotFound(err) {
-		return fmt.Errorf("namespace %q does not exist: add a Namespace object to the overlay or create it", ns)
-	}
-	return kube.Explain(err)
+	return fmt.Errorf("namespace %q does not exist: add a Namespace object to the overlay or create it", ns)
 }
 
 func (a *applier) apply(ctx context.Context, obj Object, sum *Summary) error {
-	live, out, err := a.patch(ctx, obj)
+	out, created, err := a.patch(ctx, obj)
 	if err != nil {
 		return err
 	}
 	a.visited.Insert(out.GetUID())
-	action := Created
-	if live != nil {
-		action = Configured
-		if sameContent(live, out) {
-			action = Unchanged
-		}
-	}
-	sum.Results = append(sum.Results, result(obj.Unstructured, action))
+	sum.Results = append(sum.Results, result(obj.Unstructured, a.action(obj, out, created)))
 	return nil
 }
 
-// patch returns the live object (nil when absent) and the applied one.
-func (a *applier) patch(ctx context.Context, obj Object) (live, out *unstructured.Unstructured, err error) {
-	client := resourceClient(a.c, obj)
-	live, err = client.Get(ctx, obj.GetName(), metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		live, err = nil, nil
+// action labels an applied object: created when the server says so (201),
+// unchanged when it equals the member listed before, else configured (a
+// member that changed, or an object the set adopts).
+func (a *applier) action(obj Object, out *unstructured.Unstructured, created bool) Action {
+	if created {
+		return Created
 	}
+	if live, ok := a.live[key(obj.Unstructured)]; ok && sameContent(live, out) {
+		return Unchanged
+	}
+	return Configured
+}
+
+// patch server-side applies obj and says whether the server created it.
+func (a *applier) patch(ctx context.Context, obj Object) (*unstructured.Unstructured, bool, error) {
+	client, err := a.restClient(obj)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading %s: %w", obj.Ref(), kube.Explain(err))
+		return nil, false, err
 	}
 	data, err := json.Marshal(obj.Unstructured)
 	if err != nil {
-		return nil, nil, fmt.Errorf("encoding %s: %w", obj.Ref(), err)
+		return nil, false, fmt.Errorf("encoding %s: %w", obj.Ref(), err)
 	}
-	opts := metav1.PatchOptions{
-		FieldManager:    stack.FieldManager,
-		Force:           &a.o.ForceConflicts,
-		FieldValidation: metav1.FieldValidationStrict,
-	}
-	if a.o.DryRun {
+	opts := metav1.PatchOptions{FieldManager: stack.FieldManager, Force: &a.force, FieldValidation: metav1.FieldValidationStrict}
+	if a.dryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	out, err = client.Patch(ctx, obj.GetName(), types.ApplyPatchType, data, opts)
+	res := client.Patch(types.ApplyPatchType).
+		NamespaceIfScoped(obj.GetNamespace(), obj.namespaced()).
+		Resource(obj.Mapping.Resource.Resource).Name(obj.GetName()).
+		VersionedParams(&opts, metav1.ParameterCodec).Body(data).Do(ctx)
+	var code int
+	res.StatusCode(&code)
+	got, err := res.Get()
 	if apierrors.IsConflict(err) {
-		return nil, nil, fmt.Errorf("conflict applying %s: %s; another field manager owns these fields: re-run with --force-conflicts to take them over",
+		return nil, false, fmt.Errorf("conflict applying %s: %s; another field manager owns these fields: re-run with --force-conflicts to take them over",
 			obj.Ref(), kube.OneLine(err))
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("applying %s: %w", obj.Ref(), kube.Explain(err))
+		return nil, false, fmt.Errorf("applying %s: %w", obj.Ref(), kube.Explain(err))
 	}
-	return live, out, nil
+	out, ok := got.(*unstructured.Unstructured)
+	if !ok {
+		return nil, false, fmt.Errorf("applying %s: the server answered with %T", obj.Ref(), got)
+	}
+	return out, code == http.StatusCreated, nil
+}
+
+// restClient is the unstructured REST client of obj's resource; unlike the
+// dynamic client it tells the response's status code.
+func (a *applier) restClient(obj Object) (resource.RESTClient, error) {
+	gvr := obj.Mapping.Resource.String()
+	if c, ok := a.restClients[gvr]; ok {
+		return c, nil
+	}
+	c, err := a.c.ClientFunc(obj.Mapping)
+	if err != nil {
+		return nil, kube.Explain(err)
+	}
+	a.restClients[gvr] = c
+	return c, nil
 }
 
 // sameContent compares two versions of an object, ignoring the bookkeeping a
@@ -197,33 +259,13 @@ func comparable(u *unstructured.Unstructured) map[string]any {
 	return c.Object
 }
 
-func (a *applier) prune(ctx context.Context, set *kapply.ApplySet, sum *Summary) error {
-	record := printers.ResourcePrinterFunc(func(obj runtime.Object, _ io.Writer) error {
-		if u, ok := obj.(*unstructured.Unstructured); ok {
-			sum.Results = append(sum.Results, result(u, Pruned))
-		}
-		return nil
-	})
-	opts := &kapply.ApplyOptions{
-		DynamicClient:       a.c.Dynamic,
-		VisitedUids:         a.visited,
-		DryRunStrategy:      a.dryRunStrategy(),
-		ValidationDirective: metav1.FieldValidationStrict,
-		DeleteOptions: &cmddelete.DeleteOptions{
-			CascadingStrategy: metav1.DeletePropagationBackground,
-			GracePeriod:       -1,
-		},
-		ToPrinter: func(string) (printers.ResourcePrinter, error) { return record, nil },
-		IOStreams: genericiooptions.IOStreams{Out: io.Discard, ErrOut: io.Discard},
-	}
-	if err := set.Prune(ctx, opts); err != nil {
-		return fmt.Errorf("pruning objects that left the overlay: %w", kube.Explain(err))
-	}
-	return nil
+// key identifies an object across a list and an apply.
+func key(u *unstructured.Unstructured) string {
+	return u.GroupVersionKind().GroupKind().String() + "/" + u.GetNamespace() + "/" + u.GetName()
 }
 
 func result(u *unstructured.Unstructured, action Action) Result {
-	return Result{Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName(), Action: action}
+	return Result{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName(), Action: action}
 }
 
 func resourceClient(c *kube.Clients, obj Object) dynamic.ResourceInterface {

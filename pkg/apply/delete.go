@@ -7,12 +7,10 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
-	kapply "k8s.io/kubectl/pkg/cmd/apply"
 	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
@@ -24,6 +22,8 @@ type DeleteOptions struct {
 	// PurgeData also deletes the namespace, claims and volumes, and with them
 	// the database's data.
 	PurgeData bool
+	// DryRun sends every deletion to the API server as a dry run.
+	DryRun bool
 }
 
 // dataKinds hold the database's data: the claims, their volumes, and the
@@ -33,7 +33,7 @@ var dataKinds = sets.New("Namespace", "PersistentVolume", "PersistentVolumeClaim
 // Delete removes the members of the stack's ApplySet in reverse dependency
 // order. Unless PurgeData is set it keeps the objects that hold data.
 func Delete(ctx context.Context, c *kube.Clients, namespace string, o DeleteOptions) (*Summary, error) {
-	sum := &Summary{}
+	sum := &Summary{DryRun: o.DryRun}
 	if err := requireParent(ctx, c, namespace); err != nil {
 		return sum, err
 	}
@@ -54,9 +54,11 @@ func Delete(ctx context.Context, c *kube.Clients, namespace string, o DeleteOpti
 			sum.Results = append(sum.Results, result(m.Unstructured, Kept))
 			continue
 		}
-		err := resourceClient(c, m).Delete(ctx, m.GetName(), metav1.DeleteOptions{
-			PropagationPolicy: ptr.To(metav1.DeletePropagationBackground),
-		})
+		opts := metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationBackground)}
+		if o.DryRun {
+			opts.DryRun = []string{metav1.DryRunAll}
+		}
+		err := resourceClient(c, m).Delete(ctx, m.GetName(), opts)
 		if err != nil && !apierrors.IsNotFound(err) {
 			return sum, fmt.Errorf("deleting %s: %w", m.Ref(), kube.Explain(err))
 		}
@@ -68,23 +70,15 @@ func Delete(ctx context.Context, c *kube.Clients, namespace string, o DeleteOpti
 // members lists every live object the ApplySet holds, read through kubectl's
 // ApplySet so the same labels and annotations decide membership.
 func members(ctx context.Context, c *kube.Clients, namespace string) ([]Object, error) {
-	set, err := newApplySet(c, namespace)
+	set, err := openApplySet(c, namespace)
 	if err != nil {
 		return nil, err
 	}
-	return prunable(ctx, c, set, sets.New[types.UID]())
-}
-
-func fromPruneObjects(found []kapply.PruneObject) []Object {
-	out := make([]Object, 0, len(found))
-	for _, p := range found {
-		u, ok := p.Object.(*unstructured.Unstructured)
-		if !ok {
-			continue
-		}
-		out = append(out, Object{Unstructured: u, Mapping: p.Mapping})
+	// Reads and validates the parent (a server dry run changes nothing).
+	if err := set.record(nil, true); err != nil {
+		return nil, fmt.Errorf("reading the ApplySet: %w", kube.Explain(err))
 	}
-	return out
+	return set.members(ctx, sets.New[types.UID]())
 }
 
 // stackClaims lists the claims the StatefulSet created from its templates;

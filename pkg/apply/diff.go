@@ -9,65 +9,66 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	kapply "k8s.io/kubectl/pkg/cmd/apply"
-	kdiff "k8s.io/kubectl/pkg/cmd/diff"
-	cmdutil "k8s.io/kubectl/pkg/cmd/util"
-	"k8s.io/utils/exec"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
-	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // Diff prints what apply would change, as kubectl diff does (a unified diff
 // of live and merged objects from a server-side dry run, through the diff
 // program KUBECTL_EXTERNAL_DIFF names), and the members apply would prune.
 // It reports whether anything would change.
-func Diff(ctx context.Context, c *kube.Clients, objs []Object, streams genericiooptions.IOStreams) (bool, error) {
-	ns := setNamespace(objs, stack.Namespace)
-	set, _, err := labelledSet(c, objs)
+func Diff(ctx context.Context, c *kube.Clients, s *Set, streams genericiooptions.IOStreams) (bool, error) {
+	set, err := openApplySet(c, s.Namespace)
 	if err != nil {
 		return false, err
 	}
-	differ, err := kdiff.NewDiffer("LIVE", "MERGED")
+	if err := set.label(s.Objects); err != nil {
+		return false, err
+	}
+	d, err := newDiffer()
 	if err != nil {
 		return false, err
 	}
-	defer differ.TearDown()
+	defer d.tearDown()
 
-	a := applier{c: c, o: Options{DryRun: true}, visited: sets.New[types.UID]()}
-	nsExists, err := namespaceExists(ctx, c, ns)
+	a := newApplier(c, true, false)
+	nsExists, err := a.namespaceExists(ctx, s.Namespace)
 	if err != nil {
 		return false, err
+	}
+	if nsExists {
+		// Reads and validates the parent (a server dry run changes nothing).
+		if err := set.record(nil, true); err != nil {
+			return false, fmt.Errorf("reading the ApplySet: %w", kube.Explain(err))
+		}
+		if a.live, err = liveMembers(ctx, set); err != nil {
+			return false, err
+		}
 	}
 	changed := false
-	for _, obj := range objs {
-		d, err := a.dryRun(ctx, obj, nsExists)
+	for _, obj := range s.Objects {
+		do, err := a.preview(ctx, obj, nsExists)
 		if err != nil {
 			return false, err
 		}
-		if d.same() {
+		if do.same() {
 			continue
 		}
 		changed = true
-		if err := differ.Diff(d, kdiff.Printer{}, false, false); err != nil {
+		if err := d.add(do); err != nil {
 			return false, err
 		}
 	}
 	if changed {
-		program := &kdiff.DiffProgram{Exec: exec.New(), IOStreams: streams}
-		if err := differ.Run(program); err != nil {
-			if ee, ok := err.(exec.ExitError); !ok || ee.ExitStatus() != 1 {
-				return false, err
-			}
+		if err := d.show(streams); err != nil {
+			return false, err
 		}
 	}
 	if !nsExists {
 		return changed, nil
 	}
-	pruned, err := prunable(ctx, c, set, a.visited)
+	pruned, err := set.members(ctx, a.visited)
 	if err != nil {
 		return false, err
 	}
@@ -91,56 +92,45 @@ func (d diffObject) same() bool {
 	if d.live == nil {
 		return false
 	}
-	return sameContent(toU(d.live), toU(d.merged))
+	return sameContent(d.live.(*unstructured.Unstructured), d.merged.(*unstructured.Unstructured))
 }
 
-// dryRun returns the object as the server would store it. Objects in a
-// namespace that does not exist yet cannot be dry-run; they would be created
-// as written.
-func (a *applier) dryRun(ctx context.Context, obj Object, nsExists bool) (diffObject, error) {
+// preview returns the object as the server would store it, and as it is.
+// Objects in a namespace that does not exist yet cannot be dry-run; they
+// would be created as written.
+func (a *applier) preview(ctx context.Context, obj Object, nsExists bool) (diffObject, error) {
 	gvk := obj.Mapping.GroupVersionKind
 	// One file name per object, with no "/" in it, as kubectl diff names them.
 	name := strings.Join([]string{gvk.Group, gvk.Version, gvk.Kind, obj.GetNamespace(), obj.GetName()}, ".")
 	if obj.namespaced() && !nsExists {
 		return diffObject{merged: obj.Unstructured, name: name}, nil
 	}
-	live, out, err := a.patch(ctx, obj)
+	out, created, err := a.patch(ctx, obj)
 	if err != nil {
 		return diffObject{}, err
 	}
 	a.visited.Insert(out.GetUID())
 	d := diffObject{merged: out, name: name}
-	// Only a real object goes into the interface: a typed nil would look
-	// like a live object to kubectl's differ.
-	if live != nil {
-		d.live = live
+	if created {
+		return d, nil
 	}
+	live, err := a.liveObject(ctx, obj)
+	if err != nil {
+		return diffObject{}, err
+	}
+	d.live = live
 	return d, nil
 }
 
-// prunable lists the live members of the set that apply would prune.
-func prunable(ctx context.Context, c *kube.Clients, set *kapply.ApplySet, visited sets.Set[types.UID]) ([]Object, error) {
-	// A server dry run of the parent update reads and validates the parent
-	// (tooling, id) and changes nothing.
-	if err := set.BeforeApply(nil, cmdutil.DryRunServer, metav1.FieldValidationStrict); err != nil {
-		return nil, fmt.Errorf("reading the ApplySet: %w", kube.Explain(err))
+// liveObject is the member listed before, or, for an object the set would
+// adopt, the object read now.
+func (a *applier) liveObject(ctx context.Context, obj Object) (*unstructured.Unstructured, error) {
+	if live, ok := a.live[key(obj.Unstructured)]; ok {
+		return live, nil
 	}
-	found, err := set.FindAllObjectsToPrune(ctx, c.Dynamic, visited)
-	if err != nil {
-		return nil, fmt.Errorf("listing the stack's objects: %w", kube.Explain(err))
+	live, err := resourceClient(a.c, obj).Get(ctx, obj.GetName(), metav1.GetOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("reading %s: %w", obj.Ref(), kube.Explain(err))
 	}
-	return fromPruneObjects(found), nil
-}
-
-func toU(o runtime.Object) *unstructured.Unstructured {
-	u, _ := o.(*unstructured.Unstructured)
-	return u
-}
-
-func namespaceExists(ctx context.Context, c *kube.Clients, ns string) (bool, error) {
-	_, err := c.Typed.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	return err == nil, kube.Explain(err)
+	return live, nil
 }

@@ -9,10 +9,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/cli-runtime/pkg/resource"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
-	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // Object is one manifest with the API resource that serves it.
@@ -33,18 +31,9 @@ func (o Object) namespaced() bool {
 	return o.Mapping.Scope.Name() == meta.RESTScopeNameNamespace
 }
 
-func (o Object) info() *resource.Info {
-	return &resource.Info{
-		Object:    o.Unstructured,
-		Mapping:   o.Mapping,
-		Namespace: o.GetNamespace(),
-		Name:      o.GetName(),
-	}
-}
-
-// Map finds each object's API resource and gives namespaced objects without
-// a namespace the default one. The result is in dependency order.
-func Map(objs []*unstructured.Unstructured, mapper meta.RESTMapper, defaultNamespace string) ([]Object, error) {
+// mapObjects finds each object's API resource and gives namespaced objects
+// without a namespace the default one. The result is in dependency order.
+func mapObjects(objs []*unstructured.Unstructured, mapper meta.RESTMapper, defaultNamespace string) ([]Object, error) {
 	out := make([]Object, 0, len(objs))
 	for _, u := range objs {
 		gvk := u.GroupVersionKind()
@@ -114,9 +103,6 @@ func rank(o Object) int {
 	return unknownRank
 }
 
-// SetNamespace is the namespace that holds the objects' ApplySet.
-func SetNamespace(objs []Object) string { return setNamespace(objs, stack.Namespace) }
-
 // setNamespace is where the ApplySet parent lives: the namespace the objects
 // create, or the one they live in.
 func setNamespace(objs []Object, fallback string) string {
@@ -133,9 +119,9 @@ func setNamespace(objs []Object, fallback string) string {
 	return fallback
 }
 
-// CheckNamespace refuses a -n that contradicts the overlay, which fixes the
+// checkNamespace refuses a -n that contradicts the overlay, which fixes the
 // namespace of every object it holds.
-func CheckNamespace(objs []Object, namespace string) error {
+func checkNamespace(objs []Object, namespace string) error {
 	for _, o := range objs {
 		if o.namespaced() && o.GetNamespace() != namespace {
 			return fmt.Errorf("-n %s conflicts with the overlay, which puts %s in namespace %s: drop -n or change the overlay's namespace",

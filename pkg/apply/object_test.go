@@ -18,7 +18,7 @@ func mapOverlay(t *testing.T, overlay string) []Object {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mapped, err := Map(objs, testrestmapper.TestOnlyStaticRESTMapper(scheme.Scheme), stack.Namespace)
+	mapped, err := mapObjects(objs, testrestmapper.TestOnlyStaticRESTMapper(scheme.Scheme), stack.Namespace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,8 +27,20 @@ func mapOverlay(t *testing.T, overlay string) []Object {
 
 // Each object comes after what it depends on: the namespace first, config
 // before the workloads that mount it, policies before the pods they guard.
+// A pair whose kind the overlay lacks fails the test: it would prove nothing.
 func TestMapOrdersByDependency(t *testing.T) {
-	for _, overlay := range []string{"overlays/dev", "overlays/prod"} {
+	common := [][2]string{
+		{"ClusterRole", "ServiceAccount"},
+		{"ConfigMap", "Deployment"},
+		{"Service", "StatefulSet"},
+		{"NetworkPolicy", "Deployment"},
+		{"NetworkPolicy", "StatefulSet"},
+	}
+	pairs := map[string][][2]string{
+		"overlays/dev":  append(common, [2]string{"Secret", "StatefulSet"}, [2]string{"PersistentVolume", "StatefulSet"}),
+		"overlays/prod": append(common, [2]string{"PersistentVolumeClaim", "StatefulSet"}, [2]string{"DaemonSet", "PodDisruptionBudget"}, [2]string{"LimitRange", "Deployment"}),
+	}
+	for overlay, before := range pairs {
 		objs := mapOverlay(t, overlay)
 		var kinds []string
 		for _, o := range objs {
@@ -37,18 +49,13 @@ func TestMapOrdersByDependency(t *testing.T) {
 		if kinds[0] != "Namespace" {
 			t.Fatalf("%s: first object is %s, want Namespace", overlay, kinds[0])
 		}
-		before := [][2]string{
-			{"ClusterRole", "ServiceAccount"},
-			{"Secret", "StatefulSet"},
-			{"ConfigMap", "Deployment"},
-			{"Service", "StatefulSet"},
-			{"NetworkPolicy", "Deployment"},
-			{"NetworkPolicy", "StatefulSet"},
-			{"DaemonSet", "PodDisruptionBudget"},
-		}
 		for _, pair := range before {
 			first, second := lastIndex(kinds, pair[0]), slices.Index(kinds, pair[1])
-			if first >= 0 && second >= 0 && first > second {
+			if first < 0 || second < 0 {
+				t.Errorf("%s has no %s or no %s to order: %v", overlay, pair[0], pair[1], kinds)
+				continue
+			}
+			if first > second {
 				t.Errorf("%s: a %s comes after a %s: %v", overlay, pair[0], pair[1], kinds)
 			}
 		}
@@ -63,10 +70,10 @@ func TestSetNamespaceIsTheStacksNamespace(t *testing.T) {
 
 func TestCheckNamespaceRefusesAContradictingFlag(t *testing.T) {
 	objs := mapOverlay(t, "overlays/dev")
-	if err := CheckNamespace(objs, stack.Namespace); err != nil {
+	if err := checkNamespace(objs, stack.Namespace); err != nil {
 		t.Fatal(err)
 	}
-	err := CheckNamespace(objs, "elsewhere")
+	err := checkNamespace(objs, "elsewhere")
 	if err == nil {
 		t.Fatal("-n elsewhere was accepted for an overlay in k8s-assignment")
 	}

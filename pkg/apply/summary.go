@@ -16,9 +16,10 @@ func (s *Summary) Counts() map[Action]int {
 	return counts
 }
 
-// Print writes the summary as a table and a line of totals.
-func (s *Summary) Print(w io.Writer) error {
-	if err := s.writeTable(w); err != nil {
+// Print writes the summary as a table and a line of totals; with
+// NoHeaders the rows alone.
+func (s *Summary) Print(w io.Writer, o table.Options) error {
+	if err := s.writeTable(w, o); err != nil || o.NoHeaders {
 		return err
 	}
 	c := s.Counts()
@@ -32,23 +33,35 @@ func (s *Summary) Print(w io.Writer) error {
 }
 
 // PrintDeleted writes a delete's summary: the table and what was kept.
-func (s *Summary) PrintDeleted(w io.Writer) error {
-	if err := s.writeTable(w); err != nil {
+func (s *Summary) PrintDeleted(w io.Writer, o table.Options) error {
+	if err := s.writeTable(w, o); err != nil || o.NoHeaders {
 		return err
 	}
 	c := s.Counts()
-	_, err := fmt.Fprintf(w, "%d deleted, %d kept (the database's data; --purge-data deletes it)\n", c[Deleted], c[Kept])
+	suffix := ""
+	if s.DryRun {
+		suffix = " (server dry run: nothing was deleted)"
+	}
+	_, err := fmt.Fprintf(w, "%d deleted, %d kept (the database's data; --purge-data deletes it)%s\n", c[Deleted], c[Kept], suffix)
 	return err
 }
 
-func (s *Summary) writeTable(w io.Writer) error {
+func (s *Summary) writeTable(w io.Writer, o table.Options) error {
+	header := []string{"KIND", "NAMESPACE", "NAME", "RESULT"}
+	if o.Wide {
+		header = append(header, "APIVERSION")
+	}
 	rows := make([][]string, 0, len(s.Results))
 	for _, r := range s.Results {
 		ns := r.Namespace
 		if ns == "" {
 			ns = "-"
 		}
-		rows = append(rows, []string{r.Kind, ns, r.Name, string(r.Action)})
+		row := []string{r.Kind, ns, r.Name, string(r.Action)}
+		if o.Wide {
+			row = append(row, r.APIVersion)
+		}
+		rows = append(rows, row)
 	}
-	return table.Write(w, []string{"KIND", "NAMESPACE", "NAME", "RESULT"}, rows)
+	return table.Write(w, header, rows, o)
 }

@@ -13,7 +13,6 @@ import (
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
-	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // pollInterval is how often Wait reads the objects it waits for.
@@ -22,7 +21,8 @@ const pollInterval = time.Second
 // Wait blocks until kstatus calls every object Current (rollouts done, claims
 // bound), printing a line to progress whenever an object's state changes.
 // On timeout it names each object that is not ready and why.
-func Wait(ctx context.Context, c *kube.Clients, objs []Object, timeout time.Duration, progress io.Writer) error {
+func Wait(ctx context.Context, c *kube.Clients, s *Set, timeout time.Duration, progress io.Writer) error {
+	objs := s.Objects
 	pending := map[string]Object{}
 	for _, o := range objs {
 		pending[o.Ref()] = o
@@ -67,18 +67,19 @@ func Wait(ctx context.Context, c *kube.Clients, objs []Object, timeout time.Dura
 		// permission was lost).
 		return fmt.Errorf("waiting for %s: %w", describe(pending, last), readErr)
 	}
-	return &NotReadyError{Timeout: timeout, Pending: describe(pending, last)}
+	return &NotReadyError{Timeout: timeout, Pending: describe(pending, last), Namespace: s.Namespace}
 }
 
 // NotReadyError says which applied objects did not become ready in time.
 type NotReadyError struct {
-	Timeout time.Duration
-	Pending string
+	Timeout   time.Duration
+	Pending   string
+	Namespace string
 }
 
 func (e *NotReadyError) Error() string {
 	return fmt.Sprintf("timed out after %s waiting for %s; the pods and their events tell why (kubectl get pods,events -n %s)",
-		e.Timeout, e.Pending, stack.Namespace)
+		e.Timeout, e.Pending, e.Namespace)
 }
 
 func readiness(ctx context.Context, c *kube.Clients, o Object) (*status.Result, error) {

@@ -21,14 +21,6 @@ import (
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
-// ErrNoDatabase means the namespace has no database pod of the stack.
-type ErrNoDatabase struct{ Namespace string }
-
-func (e ErrNoDatabase) Error() string {
-	return fmt.Sprintf("no database pod %s in namespace %q: deploy the stack with `kubectl stack apply`, or pass -n with its namespace",
-		stack.MySQLPod, e.Namespace)
-}
-
 // ErrNotReady means the database pod exists but is not ready.
 type ErrNotReady struct {
 	Namespace string
@@ -54,7 +46,7 @@ type database struct {
 func openDatabase(ctx context.Context, c *kube.Clients, ns string) (*database, error) {
 	pod, err := c.Typed.CoreV1().Pods(ns).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return nil, ErrNoDatabase{Namespace: ns}
+		return nil, &stack.NotDeployedError{Namespace: ns, Missing: "database pod " + stack.MySQLPod}
 	}
 	if err != nil {
 		return nil, kube.Explain(err)

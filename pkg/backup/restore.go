@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,11 +15,13 @@ import (
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
-// Count is one database after a restore.
+// Count is one database: after a restore, or, for a dry run, as it is now.
 type Count struct {
 	Database string `json:"database"`
-	Tables   int    `json:"tables"`
-	Rows     int64  `json:"rows"`
+	// Exists says the server has the database (a dry run's question).
+	Exists bool  `json:"exists"`
+	Tables int   `json:"tables"`
+	Rows   int64 `json:"rows"`
 }
 
 // RestoreOptions say where to restore and how to keep the data safe.
@@ -33,10 +36,15 @@ type RestoreOptions struct {
 	RollbackContext func() (context.Context, context.CancelFunc)
 	// Progress gets a line per phase.
 	Progress io.Writer
+	// DryRun checks the database is there and ready, and counts what the
+	// restore would replace; it changes nothing and writes no safety copy.
+	DryRun bool
 }
 
-// RestoreResult describes a restore that succeeded.
+// RestoreResult describes a restore that succeeded, or what a dry run
+// found it would replace.
 type RestoreResult struct {
+	DryRun    bool    `json:"dryRun"`
 	Databases []Count `json:"databases"`
 	// SafetyCopy is the safety copy's path, when it was kept.
 	SafetyCopy string `json:"safetyCopy,omitempty"`
@@ -57,6 +65,9 @@ func Restore(ctx context.Context, c *kube.Clients, d *Dump, o RestoreOptions) (*
 	if err != nil {
 		return nil, err
 	}
+	if o.DryRun {
+		return plan(ctx, db, d)
+	}
 	safety, err := takeSafetyCopy(ctx, c, db, d, o)
 	if err != nil {
 		return nil, err
@@ -74,6 +85,27 @@ func Restore(ctx context.Context, c *kube.Clients, d *Dump, o RestoreOptions) (*
 		res.SafetyCopy = safety.Path
 	} else if err := safety.remove(); err != nil {
 		fmt.Fprintf(o.Progress, "warning: the restore succeeded, but its safety copy could not be removed: %v\n", err)
+	}
+	return res, nil
+}
+
+// plan counts what a restore of d would replace, changing nothing.
+func plan(ctx context.Context, db *database, d *Dump) (*RestoreResult, error) {
+	existing, err := existingDatabases(ctx, db, d.Databases)
+	if err != nil {
+		return nil, fmt.Errorf("reading which databases exist: %w", err)
+	}
+	now, err := counts(ctx, db, existing)
+	if err != nil {
+		return nil, err
+	}
+	res := &RestoreResult{DryRun: true}
+	for _, name := range d.Databases {
+		c := Count{Database: name}
+		if i := slices.Index(existing, name); i >= 0 {
+			c = now[i]
+		}
+		res.Databases = append(res.Databases, c)
 	}
 	return res, nil
 }
@@ -128,7 +160,7 @@ func counts(ctx context.Context, db *database, dbs []string) ([]Count, error) {
 	out := make([]Count, len(dbs))
 	index := map[string]int{}
 	for i, name := range dbs {
-		out[i].Database = name
+		out[i] = Count{Database: name, Exists: true}
 		index[name] = i
 	}
 	if len(dbs) == 0 {

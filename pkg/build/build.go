@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	kubectlstack "github.com/kubectl-stack/kubectl-stack"
+	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
@@ -102,7 +103,7 @@ func Build(src Source) ([]*unstructured.Unstructured, error) {
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	resources, err := k.Run(src.FS, src.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("building overlay %s: %s", src.Name, oneLine(err.Error()))
+		return nil, fmt.Errorf("building overlay %s: %s", src.Name, kube.OneLine(err))
 	}
 	objects := make([]*unstructured.Unstructured, 0, resources.Size())
 	for _, r := range resources.Resources() {
@@ -119,10 +120,6 @@ func Build(src Source) ([]*unstructured.Unstructured, error) {
 		objects = append(objects, u)
 	}
 	return objects, nil
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }
 
 // Load resolves and builds the overlay a -k value names.

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -24,70 +25,76 @@ var applyExample = templates.Examples(`
 	# Check an overlay against the cluster without changing anything
 	kubectl stack apply -k overlays/dev --dry-run=server
 
-	# Print the summary as JSON for a script
-	kubectl stack apply -o json`)
+	# The summary as JSON for a script, or only the objects' names
+	kubectl stack apply -o json
+	kubectl stack apply -o name`)
 
 // ApplyOptions are the flags and state of `kubectl stack apply`.
 type ApplyOptions struct {
 	overlayFlags
-	outputFlag
+	*printFlags
 	DryRun         string
 	ForceConflicts bool
 	Wait           bool
 	Timeout        time.Duration
 
-	factory cmdutil.Factory
+	set *apply.Set
+	target
 	genericiooptions.IOStreams
 }
 
 // NewCmdApply returns `kubectl stack apply`.
 func NewCmdApply(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &ApplyOptions{factory: f, IOStreams: streams, Wait: true, Timeout: 5 * time.Minute}
+	o := &ApplyOptions{printFlags: newPrintFlags(true), DryRun: "none", IOStreams: streams, Wait: true, Timeout: 5 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "apply [-k DIR]",
 		Short: "Build an overlay and apply it as an ApplySet: create, update, prune, wait",
 		Long: templates.LongDesc(`
 			Build the overlay with Kustomize, server-side apply every object in dependency
 			order, record them as a KEP-3659 ApplySet (kubectl reads the same labels), prune
-			members that left the overlay, wait until the stack is ready, and print a summary.`),
+			members that left the overlay, wait until the stack is ready, and print a summary.
+			Exit status: 0 applied (and ready), 1 failed or not ready in time, 2 bad flags.`),
 		Example: applyExample,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		Args:    usageArgs(cobra.NoArgs),
+		RunE:    runVerb(f, o),
 	}
 	o.overlayFlags.addFlags(cmd)
-	o.outputFlag.addFlag(cmd)
-	cmd.Flags().StringVar(&o.DryRun, "dry-run", "none", `"server" sends every change to the API server as a dry run and persists nothing; "none" applies`)
+	o.printFlags.addFlags(cmd, tableFlags{wide: true, noHeaders: true})
+	addDryRunFlag(cmd, &o.DryRun, `"server" sends every change to the API server as a dry run and persists nothing; "none" applies`)
 	cmd.Flags().BoolVar(&o.ForceConflicts, "force-conflicts", false, "take over fields that another field manager owns")
 	cmd.Flags().BoolVar(&o.Wait, "wait", o.Wait, "wait until every object is ready (rollouts done, claims bound)")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits before it fails")
-	_ = cmd.RegisterFlagCompletionFunc("dry-run", cobra.FixedCompletions([]string{"none", "server"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-// Validate checks the flags before anything touches the cluster.
+// Complete builds the printer, the clients and the overlay.
+func (o *ApplyOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
+	if err := o.printFlags.complete(); err != nil {
+		return err
+	}
+	if err := o.completeTarget(f); err != nil {
+		return err
+	}
+	set, err := o.load(o.target)
+	o.set = set
+	return err
+}
+
+// Validate checks the flags.
 func (o *ApplyOptions) Validate() error {
-	if o.DryRun != "none" && o.DryRun != "server" {
-		return fmt.Errorf("--dry-run=%s is not supported: use --dry-run=server (client dry runs cannot see the cluster)", o.DryRun)
+	if err := validateDryRun(o.DryRun); err != nil {
+		return err
 	}
 	if o.Timeout <= 0 {
 		return fmt.Errorf("--timeout must be positive, got %s", o.Timeout)
 	}
-	return o.outputFlag.validate()
+	return nil
 }
 
-// Run builds, applies and prints the summary; on failure it prints what was
-// done before the error, so nothing half-applied goes unreported.
-func (o *ApplyOptions) Run(cmd *cobra.Command) error {
-	c, objs, err := o.load(o.factory)
-	if err != nil {
-		return err
-	}
-	sum, err := apply.Apply(cmd.Context(), c, objs, apply.Options{
+// Run applies and prints the summary; on failure it prints what was done
+// before the error, so nothing half-applied goes unreported.
+func (o *ApplyOptions) Run(ctx context.Context) error {
+	sum, err := apply.Apply(ctx, o.clients, o.set, apply.Options{
 		DryRun:         o.DryRun == "server",
 		ForceConflicts: o.ForceConflicts,
 		Wait:           o.Wait,
@@ -98,16 +105,25 @@ func (o *ApplyOptions) Run(cmd *cobra.Command) error {
 	switch {
 	case errors.As(err, &notReady):
 		// Everything was applied; only the wait failed.
-		if perr := o.print(o.Out, sum, sum.Print); perr != nil {
+		if perr := o.print(o.Out, summaryOutput("ApplyResult", sum, sum.Print)); perr != nil {
 			return perr
 		}
 		return err
 	case err != nil && len(sum.Results) > 0:
-		fmt.Fprintf(o.ErrOut, "apply stopped after %d of %d objects:\n", len(sum.Results), len(objs))
-		_ = sum.Print(o.ErrOut)
+		fmt.Fprintf(o.ErrOut, "apply stopped after %d of %d objects:\n", len(sum.Results), len(o.set.Objects))
+		_ = sum.Print(o.ErrOut, o.tableOptions(o.ErrOut))
 	}
 	if err != nil {
 		return kube.Explain(err)
 	}
-	return o.print(o.Out, sum, sum.Print)
+	return o.print(o.Out, summaryOutput("ApplyResult", sum, sum.Print))
+}
+
+// summaryOutput is an apply's or a delete's summary in every -o form.
+func summaryOutput(kind string, sum *apply.Summary, table tablePrinter) output {
+	out := output{kind: kind, data: sum, table: table}
+	for _, r := range sum.Results {
+		out.names = append(out.names, objectRef{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name})
+	}
+	return out
 }

@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
@@ -19,43 +21,56 @@ var diffExample = templates.Examples(`
 // DiffOptions are the flags and state of `kubectl stack diff`.
 type DiffOptions struct {
 	overlayFlags
-	factory cmdutil.Factory
+
+	set *apply.Set
+	target
 	genericiooptions.IOStreams
 }
 
 // NewCmdDiff returns `kubectl stack diff`. Exit status, as kubectl diff: 0 no
 // differences, 1 differences, 2 an error.
 func NewCmdDiff(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &DiffOptions{factory: f, IOStreams: streams}
+	o := &DiffOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "diff [-k DIR]",
 		Short: "Show what apply would change; exit 1 when anything would",
 		Long: templates.LongDesc(`
 			Diff the overlay against the live objects through a server-side dry run, as
 			kubectl diff does, and list the ApplySet members apply would prune.
-			Exit status: 0 no differences, 1 differences, 2 an error.`),
+			Exit status, as kubectl diff: 0 no differences, 1 differences, 2 an error.`),
 		Example: diffExample,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.Run(cmd)
-		},
+		Args:    usageArgs(cobra.NoArgs),
+		RunE:    runVerb(f, o),
 	}
 	o.overlayFlags.addFlags(cmd)
 	return cmd
 }
 
-// Run prints the diff and turns its outcome into the exit status.
-func (o *DiffOptions) Run(cmd *cobra.Command) error {
-	c, objs, err := o.load(o.factory)
-	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+// Complete builds the clients and the overlay. Every error of diff exits 2,
+// as kubectl diff's do, since 1 means "differences".
+func (o *DiffOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
+	if err := o.completeTarget(f); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	changed, err := apply.Diff(cmd.Context(), c, objs, o.IOStreams)
+	set, err := o.load(o.target)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	o.set = set
+	return nil
+}
+
+// Validate has nothing to check: diff's only flag is the overlay.
+func (o *DiffOptions) Validate() error { return nil }
+
+// Run prints the diff and turns its outcome into the exit status.
+func (o *DiffOptions) Run(ctx context.Context) error {
+	changed, err := apply.Diff(ctx, o.clients, o.set, o.IOStreams)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	if changed {
-		return &ExitError{Code: 1}
+		return &ExitError{Code: ExitFailure}
 	}
 	return nil
 }

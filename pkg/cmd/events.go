@@ -1,7 +1,9 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/events"
+	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 )
 
 var eventsExample = templates.Examples(`
@@ -21,39 +24,40 @@ var eventsExample = templates.Examples(`
 	# Follow new events, also from watcher pods that start later; Ctrl-C ends it
 	kubectl stack events -f
 
-	# Deletions of web pods in the last 10 minutes, as JSON lines
-	kubectl stack events --since 10m --type deleted --pod '^web-' -o json`)
+	# Deletions of web pods in the last 10 minutes, as JSON
+	kubectl stack events --since 10m --type deleted --pod '^web-' -o json
+
+	# One line per event with the pod's IP
+	kubectl stack events -o jsonpath='{.pod} {.podIP}{"\n"}'`)
 
 // EventsOptions are the flags and state of `kubectl stack events`.
 type EventsOptions struct {
+	*printFlags
 	Follow bool
 	Since  time.Duration
 	Tail   int64
 	Node   string
 	Types  []string
 	Pod    string
-	Output string
 
-	factory cmdutil.Factory
+	filter events.Filter
+	target
 	genericiooptions.IOStreams
 }
 
 // NewCmdEvents returns `kubectl stack events`.
 func NewCmdEvents(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &EventsOptions{factory: f, IOStreams: streams, Tail: -1, Output: "text"}
+	o := &EventsOptions{printFlags: newPrintFlags(false), IOStreams: streams, Tail: -1}
 	cmd := &cobra.Command{
-		Use:     "events [-f] [--since DUR] [--tail N] [--node NAME] [--type created,updated,deleted] [--pod REGEX] [-o text|json]",
-		Short:   "Show the pod lifecycle events the watcher DaemonSet logs",
-		Long:    templates.LongDesc(`Merge the logs of all watcher pods in time order: one line per pod created, updated (with what changed) or deleted.`),
+		Use:   "events [-f] [--since DUR] [--tail N] [--node NAME] [--type created,updated,deleted] [--pod REGEX]",
+		Short: "Show the pod lifecycle events the watcher DaemonSet logs",
+		Long: templates.LongDesc(`
+			Merge the logs of all watcher pods in time order: one line per pod created,
+			updated (with what changed) or deleted. With -o each event is one document.
+			Exit status: 0 success, 1 failed, 2 bad flags, 3 no watcher in the namespace.`),
 		Example: eventsExample,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			filter, err := o.Validate()
-			if err != nil {
-				return err
-			}
-			return o.Run(cmd, filter)
-		},
+		Args:    usageArgs(cobra.NoArgs),
+		RunE:    runVerb(f, o),
 	}
 	fl := cmd.Flags()
 	fl.BoolVarP(&o.Follow, "follow", "f", false, "keep streaming new events until Ctrl-C")
@@ -62,43 +66,43 @@ func NewCmdEvents(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 	fl.StringVar(&o.Node, "node", "", "only events of pods on this node")
 	fl.StringSliceVar(&o.Types, "type", nil, "only these events: created, updated, deleted")
 	fl.StringVar(&o.Pod, "pod", "", "only pods whose name matches this regular expression")
-	fl.StringVarP(&o.Output, "output", "o", o.Output, "text, or json for the watcher's own JSON lines")
+	o.printFlags.addFlags(cmd, tableFlags{})
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(events.Types, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
+// Complete builds the printer and the clients.
+func (o *EventsOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
+	if err := o.printFlags.complete(); err != nil {
+		return err
+	}
+	return o.completeTarget(f)
+}
+
 // Validate checks the flags and builds the filter.
-func (o *EventsOptions) Validate() (events.Filter, error) {
-	f := events.Filter{Types: o.Types, Node: o.Node}
+func (o *EventsOptions) Validate() error {
+	o.filter = events.Filter{Types: o.Types, Node: o.Node}
 	for _, t := range o.Types {
 		if !slices.Contains(events.Types, t) {
-			return f, fmt.Errorf("--type %q is not an event: use created, updated or deleted", t)
+			return fmt.Errorf("--type %q is not an event: use created, updated or deleted", t)
 		}
 	}
-	if o.Output != "text" && o.Output != "json" {
-		return f, fmt.Errorf("--output %q is not supported: use text or json", o.Output)
-	}
 	if o.Since < 0 || o.Tail < -1 {
-		return f, fmt.Errorf("--since and --tail must not be negative")
+		return fmt.Errorf("--since and --tail must not be negative")
 	}
 	if o.Pod != "" {
 		re, err := regexp.Compile(o.Pod)
 		if err != nil {
-			return f, fmt.Errorf("--pod %q is not a regular expression: %v", o.Pod, err)
+			return fmt.Errorf("--pod %q is not a regular expression: %v", o.Pod, err)
 		}
-		f.Pod = re
+		o.filter.Pod = re
 	}
-	return f, nil
+	return nil
 }
 
 // Run prints the events.
-func (o *EventsOptions) Run(cmd *cobra.Command, filter events.Filter) error {
-	c, ns, err := namespacedClients(o.factory)
-	if err != nil {
-		return err
-	}
-	opts := events.Options{Namespace: ns, Follow: o.Follow, Filter: filter}
+func (o *EventsOptions) Run(ctx context.Context) error {
+	opts := events.Options{Namespace: o.namespace, Follow: o.Follow, Filter: o.filter}
 	if o.Since > 0 {
 		secs := int64(o.Since.Seconds())
 		opts.SinceSeconds = &secs
@@ -106,12 +110,10 @@ func (o *EventsOptions) Run(cmd *cobra.Command, filter events.Filter) error {
 	if o.Tail >= 0 {
 		opts.TailLines = &o.Tail
 	}
-	return events.Read(cmd.Context(), c.Typed, opts, func(ev events.Event) error {
-		line := events.Text(ev)
-		if o.Output == "json" {
-			line = ev.Raw
-		}
-		_, err := fmt.Fprintln(o.Out, line)
-		return err
+	return events.Read(ctx, o.clients.Typed, opts, func(ev events.Event) error {
+		return o.print(o.Out, output{kind: "PodEvent", data: ev, table: func(w io.Writer, _ table.Options) error {
+			_, err := fmt.Fprintln(w, events.Text(ev))
+			return err
+		}})
 	})
 }

@@ -4,6 +4,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+// The exit statuses of every verb, so a script can trust them. The README's
+// table says the same; TestREADMEExitCodes keeps the two in step.
+const (
+	// ExitOK: success; the stack is healthy; every check holds; no differences.
+	ExitOK = 0
+	// ExitFailure: the verb failed; the stack is not healthy; a check
+	// failed; diff found differences.
+	ExitFailure = 1
+	// ExitUsage: bad flags or arguments (nothing was done); any error of
+	// diff, as kubectl diff.
+	ExitUsage = 2
+	// ExitNotDeployed: no stack (or not the part the verb needs) in the
+	// namespace.
+	ExitNotDeployed = 3
 )
 
 // ExitError carries the exit code a verb wants; Err may be nil when the code
@@ -22,19 +40,36 @@ func (e *ExitError) Error() string {
 
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// HandleError prints err as kubectl does ("error: ...") and returns the exit
-// code: an ExitError's own code, else 1.
-func HandleError(err error, stderr io.Writer) int {
+// usageError marks bad flags or arguments.
+func usageError(err error) error {
 	if err == nil {
-		return 0
+		return nil
 	}
+	return &ExitError{Code: ExitUsage, Err: err}
+}
+
+// ExitCode maps an error to the exit status: an ExitError's own code, 3 for
+// a stack that is not there, else 1.
+func ExitCode(err error) int {
 	var exit *ExitError
-	if errors.As(err, &exit) {
-		if exit.Err != nil {
-			fmt.Fprintf(stderr, "error: %v\n", exit.Err)
-		}
+	var notDeployed *stack.NotDeployedError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &exit):
 		return exit.Code
+	case errors.As(err, &notDeployed):
+		return ExitNotDeployed
 	}
-	fmt.Fprintf(stderr, "error: %v\n", err)
-	return 1
+	return ExitFailure
+}
+
+// HandleError prints err as kubectl does ("error: ...") and returns the exit
+// status.
+func HandleError(err error, stderr io.Writer) int {
+	var exit *ExitError
+	if err != nil && (!errors.As(err, &exit) || exit.Err != nil) {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+	}
+	return ExitCode(err)
 }

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,8 +11,8 @@ import (
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	"k8s.io/kubectl/pkg/util/templates"
 
-	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/netcheck"
+	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 )
 
 var netcheckExample = templates.Examples(`
@@ -29,15 +30,15 @@ type NetcheckOptions struct {
 	Live       bool
 	ProbeImage string
 	Query      netcheck.Query
-	outputFlag
+	*printFlags
 
-	factory cmdutil.Factory
+	target
 	genericiooptions.IOStreams
 }
 
 // NewCmdNetcheck returns `kubectl stack netcheck`.
 func NewCmdNetcheck(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &NetcheckOptions{factory: f, IOStreams: streams, ProbeImage: "busybox:1.36"}
+	o := &NetcheckOptions{printFlags: newPrintFlags(false), IOStreams: streams, ProbeImage: "busybox:1.36"}
 	cmd := &cobra.Command{
 		Use:   "netcheck [--live] | --from POD|LABELS --to POD|LABELS --port N[/PROTO]",
 		Short: "Prove the NetworkPolicies: only the web tier reaches MySQL, only on 3306",
@@ -48,16 +49,11 @@ func NewCmdNetcheck(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobr
 			print each verdict with the policy that decided it. --live also tries each
 			connection from probe pods (like web, like another pod, in a temporary
 			namespace), compares, and removes them. Exit status: 0 every expectation holds,
-			1 one fails or the live network disagrees, 3 no stack. With --from/--to/--port:
-			0 allowed, 1 denied.`),
+			1 one fails or the live network disagrees, 2 bad flags, 3 no stack. With
+			--from/--to/--port: 0 allowed, 1 denied.`),
 		Example: netcheckExample,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		Args:    usageArgs(cobra.NoArgs),
+		RunE:    runVerb(f, o),
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&o.Live, "live", false, "also try every connection from probe pods")
@@ -66,15 +62,20 @@ func NewCmdNetcheck(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobr
 	fl.StringVar(&o.Query.FromNamespace, "from-namespace", "", "namespace of --from (default: the stack's)")
 	fl.StringVar(&o.Query.To, "to", "", "destination in the stack's namespace: a pod name, or labels k=v[,k=v]")
 	fl.StringVar(&o.Query.Port, "port", "", "destination port, N or N/TCP|UDP|SCTP")
-	o.addFlag(cmd)
+	o.printFlags.addFlags(cmd, tableFlags{wide: true, noHeaders: true})
 	return cmd
 }
 
-// Validate checks that a query is whole and not mixed with --live.
-func (o *NetcheckOptions) Validate(cmd *cobra.Command) error {
-	if err := o.validate(); err != nil {
+// Complete builds the printer and the clients.
+func (o *NetcheckOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
+	if err := o.printFlags.complete(); err != nil {
 		return err
 	}
+	return o.completeTarget(f)
+}
+
+// Validate checks that a query is whole and not mixed with --live.
+func (o *NetcheckOptions) Validate() error {
 	q := o.Query
 	given := q.From != "" || q.To != "" || q.Port != "" || q.FromNamespace != ""
 	switch {
@@ -90,30 +91,25 @@ func (o *NetcheckOptions) Validate(cmd *cobra.Command) error {
 }
 
 // Run answers the query, or checks the expectations.
-func (o *NetcheckOptions) Run(cmd *cobra.Command) error {
-	c, ns, err := namespacedClients(o.factory)
-	if err != nil {
-		return err
-	}
-	ctx := cmd.Context()
+func (o *NetcheckOptions) Run(ctx context.Context) error {
 	if o.Query.From != "" {
-		return o.runQuery(cmd, c, ns)
+		return o.runQuery(ctx)
 	}
-	scene, err := netcheck.ReadScene(ctx, c.Typed, ns)
-	var notDeployed netcheck.ErrNotDeployed
-	if errors.As(err, &notDeployed) {
-		return &ExitError{Code: exitNotDeployed, Err: err}
-	}
+	scene, err := netcheck.ReadScene(ctx, o.clients.Typed, o.namespace)
 	if err != nil {
 		return err
 	}
 	checks := scene.Expectations()
 	if o.Live {
-		if err := netcheck.RunLive(ctx, c, scene, checks, netcheck.LiveOptions{Namespace: ns, Image: o.ProbeImage, Progress: o.ErrOut}); err != nil {
+		live := netcheck.LiveOptions{Namespace: o.namespace, Image: o.ProbeImage, Progress: o.ErrOut}
+		if err := netcheck.RunLive(ctx, o.clients, scene, checks, live); err != nil {
 			return err
 		}
 	}
-	if err := o.print(o.Out, checks, func(w io.Writer) error { return netcheck.Print(w, checks, o.Live) }); err != nil {
+	out := output{kind: "NetworkCheck", data: checks, table: func(w io.Writer, to table.Options) error {
+		return netcheck.Print(w, checks, o.Live, to)
+	}}
+	if err := o.print(o.Out, out); err != nil {
 		return err
 	}
 	failed := 0
@@ -123,24 +119,26 @@ func (o *NetcheckOptions) Run(cmd *cobra.Command) error {
 		}
 	}
 	if failed > 0 {
-		return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d network checks failed", failed, len(checks))}
+		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("%d of %d network checks failed", failed, len(checks))}
 	}
 	return nil
 }
 
-func (o *NetcheckOptions) runQuery(cmd *cobra.Command, c *kube.Clients, ns string) error {
+func (o *NetcheckOptions) runQuery(ctx context.Context) error {
 	q := o.Query
-	q.ToNamespace = ns
+	q.ToNamespace = o.namespace
 	if q.FromNamespace == "" {
-		q.FromNamespace = ns
+		q.FromNamespace = o.namespace
 	}
-	check, err := q.Run(cmd.Context(), c.Typed)
+	check, err := q.Run(ctx, o.clients.Typed)
 	if err != nil {
 		return err
 	}
-	err = o.print(o.Out, check, func(w io.Writer) error { return netcheck.PrintAnswer(w, check) })
+	err = o.print(o.Out, output{kind: "NetworkCheck", data: check, table: func(w io.Writer, _ table.Options) error {
+		return netcheck.PrintAnswer(w, check)
+	}})
 	if err == nil && !check.Verdict.Allowed {
-		return &ExitError{Code: 1}
+		return &ExitError{Code: ExitFailure}
 	}
 	return err
 }

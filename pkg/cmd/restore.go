@@ -31,7 +31,10 @@ var restoreExample = templates.Examples(`
 	kubectl stack restore /backups/nightly.sql.gz --yes
 
 	# Keep the safety copy of what the restore replaced
-	kubectl stack restore nightly.sql.gz --yes --keep-safety-copy --safety-dir /backups/safety`)
+	kubectl stack restore nightly.sql.gz --yes --keep-safety-copy --safety-dir /backups/safety
+
+	# Verify the file and list what it would replace; nothing changes
+	kubectl stack restore nightly.sql.gz --dry-run=server`)
 
 // RestoreOptions are the flags and state of `kubectl stack restore`.
 type RestoreOptions struct {
@@ -39,15 +42,17 @@ type RestoreOptions struct {
 	Yes            bool
 	SafetyDir      string
 	KeepSafetyCopy bool
-	outputFlag
+	DryRun         string
+	*printFlags
 
-	factory cmdutil.Factory
+	dump *backup.Dump
+	target
 	genericiooptions.IOStreams
 }
 
 // NewCmdRestore returns `kubectl stack restore`.
 func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &RestoreOptions{factory: f, IOStreams: streams}
+	o := &RestoreOptions{printFlags: newPrintFlags(false), DryRun: "none", IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "restore FILE [--yes]",
 		Short: "Replace the databases a backup holds with its content, or change nothing",
@@ -63,43 +68,53 @@ func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 			the safety copy is loaded, so the server is left as it was, and the error says
 			what happened and where the safety copy is. The safety copy is removed once a
 			restore succeeded, unless --keep-safety-copy; after a failure it stays.
-			Afterwards the tables and rows of each database are counted.`),
+			Afterwards the tables and rows of each database are counted.
+
+			With --dry-run=server FILE is verified, the database pod checked, and the
+			databases FILE would replace are listed with the tables and rows they hold
+			now; nothing changes and no confirmation is asked.
+			Exit status: 0 restored, 1 failed or cancelled (nothing changed), 2 bad flags,
+			3 no database pod in the namespace.`),
 		Example: restoreExample,
-		Args:    cobra.ExactArgs(1),
+		Args:    usageArgs(cobra.ExactArgs(1)),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"sql.gz", "sql"}, cobra.ShellCompDirectiveFilterFileExt
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Path = args[0]
-			if err := o.validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		RunE: runVerb(f, o),
 	}
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().StringVar(&o.SafetyDir, "safety-dir", backup.DefaultSafetyDir(), "local folder for the safety copy of what the restore replaces")
 	cmd.Flags().BoolVar(&o.KeepSafetyCopy, "keep-safety-copy", false, "keep the safety copy after a restore that succeeded")
-	o.addFlag(cmd)
+	addDryRunFlag(cmd, &o.DryRun, `"server" verifies FILE and lists what it would replace, changing nothing; "none" restores`)
+	o.printFlags.addFlags(cmd, tableFlags{noHeaders: true})
 	return cmd
 }
 
-// Run verifies, confirms, restores and reports the counts.
-func (o *RestoreOptions) Run(cmd *cobra.Command) error {
+// Complete builds the printer, verifies FILE and builds the clients.
+func (o *RestoreOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
+	if err := o.printFlags.complete(); err != nil {
+		return err
+	}
+	o.Path = args[0]
 	dump, err := backup.Verify(o.Path)
 	if err != nil {
 		return err
 	}
-	c, ns, err := namespacedClients(o.factory)
-	if err != nil {
+	o.dump = dump
+	return o.completeTarget(f)
+}
+
+// Validate checks the flags.
+func (o *RestoreOptions) Validate() error { return validateDryRun(o.DryRun) }
+
+// Run confirms, restores and reports the counts.
+func (o *RestoreOptions) Run(ctx context.Context) error {
+	if err := o.confirm(); err != nil {
 		return err
 	}
-	if err := o.confirm(dump, ns); err != nil {
-		return err
-	}
-	res, err := backup.Restore(cmd.Context(), c, dump, backup.RestoreOptions{
-		Namespace: ns, SafetyDir: o.SafetyDir, KeepSafetyCopy: o.KeepSafetyCopy,
-		RollbackContext: rollbackContext, Progress: o.ErrOut,
+	res, err := backup.Restore(ctx, o.clients, o.dump, backup.RestoreOptions{
+		Namespace: o.namespace, SafetyDir: o.SafetyDir, KeepSafetyCopy: o.KeepSafetyCopy,
+		RollbackContext: rollbackContext, Progress: o.ErrOut, DryRun: o.DryRun == "server",
 	})
 	if err != nil {
 		return err
@@ -107,20 +122,40 @@ func (o *RestoreOptions) Run(cmd *cobra.Command) error {
 	if res.SafetyCopy != "" {
 		fmt.Fprintf(o.ErrOut, "safety copy kept: %s\n", res.SafetyCopy)
 	}
-	return o.print(o.Out, res, func(w io.Writer) error {
-		var rows [][]string
-		for _, n := range res.Databases {
-			rows = append(rows, []string{n.Database, strconv.Itoa(n.Tables), strconv.FormatInt(n.Rows, 10)})
-		}
-		return table.Write(w, []string{"DATABASE", "TABLES", "ROWS"}, rows)
-	})
+	return o.print(o.Out, output{kind: "RestoreResult", data: res, table: func(w io.Writer, to table.Options) error {
+		return printRestore(w, res, to)
+	}})
 }
 
-// confirm asks on a terminal; anywhere else only --yes lets it go on.
-func (o *RestoreOptions) confirm(d *backup.Dump, ns string) error {
-	if o.Yes {
+// printRestore writes the databases' counts; for a dry run, what the
+// restore would replace.
+func printRestore(w io.Writer, res *backup.RestoreResult, o table.Options) error {
+	header := []string{"DATABASE", "TABLES", "ROWS"}
+	if res.DryRun {
+		header = []string{"DATABASE", "WOULD REPLACE TABLES", "ROWS"}
+	}
+	var rows [][]string
+	for _, n := range res.Databases {
+		row := []string{n.Database, strconv.Itoa(n.Tables), strconv.FormatInt(n.Rows, 10)}
+		if !n.Exists {
+			row = []string{n.Database, "- (new database)", "-"}
+		}
+		rows = append(rows, row)
+	}
+	if err := table.Write(w, header, rows, o); err != nil || !res.DryRun || o.NoHeaders {
+		return err
+	}
+	_, err := fmt.Fprintln(w, "(server dry run: nothing was changed)")
+	return err
+}
+
+// confirm asks on a terminal; anywhere else only --yes lets it go on. A dry
+// run changes nothing, so it asks nothing.
+func (o *RestoreOptions) confirm() error {
+	if o.Yes || o.DryRun == "server" {
 		return nil
 	}
+	d, ns := o.dump, o.namespace
 	if !printers.IsTerminal(o.In) {
 		return fmt.Errorf("restore replaces the databases %s in namespace %s: pass --yes to confirm without a terminal", strings.Join(d.Databases, ", "), ns)
 	}
@@ -128,7 +163,7 @@ func (o *RestoreOptions) confirm(d *backup.Dump, ns string) error {
 		o.Path, stack.MySQLPod, ns, strings.Join(d.Databases, ", "))
 	answer, _ := bufio.NewReader(o.In).ReadString('\n')
 	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-		return &ExitError{Code: 1, Err: fmt.Errorf("restore cancelled: nothing changed")}
+		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("restore cancelled: nothing changed")}
 	}
 	return nil
 }

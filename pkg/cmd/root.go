@@ -27,7 +27,8 @@ var rootExample = templates.Examples(`
 	kubectl stack delete`)
 
 // NewCmdStack returns the root command, with kubectl's standard connection
-// flags (--kubeconfig, --context, -n, ...) on every verb.
+// flags (--kubeconfig, --context, -n, ...) on every verb. Each verb is
+// NewCmdX(f, streams) and its XOptions: Complete, Validate, Run (verb.go).
 func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kubectl-stack",
@@ -36,7 +37,12 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 			kubectl stack deploys a three-tier stack (MySQL StatefulSet, 3-replica nginx
 			web tier on NodePort 30080, pod-lifecycle watcher DaemonSet, NetworkPolicies)
 			from Kustomize overlays, and operates it.`),
-		Example:       rootExample,
+		Example: rootExample,
+		// An unknown verb is a usage error (exit 2), as a bad flag is.
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations: map[string]string{
@@ -44,6 +50,7 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 			cobra.CommandDisplayNameAnnotation: "kubectl stack",
 		},
 	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	addLogFlags(cmd)
 	flags := genericclioptions.NewConfigFlags(true).WithDeprecatedPasswordFlag().
 		WithDiscoveryBurst(300).WithDiscoveryQPS(50).
@@ -61,7 +68,7 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 		NewCmdEvents(f, streams),
 		NewCmdNetcheck(f, streams),
 		NewCmdStatus(f, streams),
-		NewCmdVersion(streams),
+		NewCmdVersion(f, streams),
 	)
 	return cmd
 }

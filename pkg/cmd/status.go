@@ -1,9 +1,9 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -11,14 +11,8 @@ import (
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	"k8s.io/kubectl/pkg/util/templates"
 
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 	"github.com/kubectl-stack/kubectl-stack/pkg/status"
-)
-
-// Exit codes of status, for scripts: 0 healthy, 1 not healthy (or an
-// error), 3 no stack in the namespace.
-const (
-	exitUnhealthy   = 1
-	exitNotDeployed = 3
 )
 
 var statusExample = templates.Examples(`
@@ -28,27 +22,28 @@ var statusExample = templates.Examples(`
 	# In a script: go on only when the stack is healthy
 	kubectl stack status >/dev/null && echo ready
 
-	# As JSON
-	kubectl stack status -o json
+	# The web pods' IPs, and the pods' names
+	kubectl stack status -o jsonpath='{.pods[?(@.component=="web")].podIP}'
+	kubectl stack status -o name
 
 	# Redraw whenever a pod of the stack changes; Ctrl-C ends it
 	kubectl stack status --watch`)
 
 // StatusOptions are the flags and state of `kubectl stack status`.
 type StatusOptions struct {
-	Output string
-	Watch  bool
+	*printFlags
+	Watch bool
 
-	factory cmdutil.Factory
-	drawn   bool // a report is on the screen (--watch)
+	drawn bool // a report is on the screen (--watch)
+	target
 	genericiooptions.IOStreams
 }
 
 // NewCmdStatus returns `kubectl stack status`.
 func NewCmdStatus(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &StatusOptions{factory: f, IOStreams: streams}
+	o := &StatusOptions{printFlags: newPrintFlags(true), IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "status [-o wide|json|yaml]",
+		Use:   "status",
 		Short: "Show the stack's pods, serving-hosts, storage, URLs and health",
 		Long: templates.LongDesc(`
 			One row per pod of the web, database and watcher tiers, with each web pod's
@@ -56,43 +51,44 @@ func NewCmdStatus(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 			storage, the Services with their NodePort URLs, the NetworkPolicies and warnings.
 			With --watch the report is redrawn on every change a watch of the stack's pods
 			reports. Colour only on a terminal, and never with NO_COLOR set.
-			Exit status: 0 healthy, 1 not healthy, 3 no stack in the namespace
-			(with --watch: of the last report drawn).`),
+			Exit status: 0 healthy, 1 not healthy, 2 bad flags, 3 no stack in the
+			namespace (with --watch: of the last report drawn).`),
 		Example: statusExample,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.Output != "" && o.Output != "wide" && o.Output != "json" && o.Output != "yaml" {
-				return fmt.Errorf("--output %q is not supported: use wide, json or yaml, or leave it out for a table", o.Output)
-			}
-			return o.Run(cmd)
-		},
+		Args:    usageArgs(cobra.NoArgs),
+		RunE:    runVerb(f, o),
 	}
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "wide, json or yaml (default: a table)")
+	o.printFlags.addFlags(cmd, tableFlags{wide: true, noHeaders: true, showLabels: true})
 	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "redraw on every change to the stack's pods until Ctrl-C")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"wide", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-// Run prints the report, once or on every change, and turns the health of
-// the last one into the exit status.
-func (o *StatusOptions) Run(cmd *cobra.Command) error {
-	c, ns, err := namespacedClients(o.factory)
-	if err != nil {
+// Complete builds the printer and the clients.
+func (o *StatusOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
+	if err := o.printFlags.complete(); err != nil {
 		return err
 	}
-	ctx := cmd.Context()
+	return o.completeTarget(f)
+}
+
+// Validate has nothing to check that Complete did not.
+func (o *StatusOptions) Validate() error { return nil }
+
+// Run prints the report, once or on every change, and turns the health of
+// the last one into the exit status.
+func (o *StatusOptions) Run(ctx context.Context) error {
 	if !o.Watch {
-		return o.draw(status.Collect(ctx, c, ns))
+		return o.draw(status.Collect(ctx, o.clients, o.namespace))
 	}
 	var last error
-	err = status.Watch(ctx, c, ns, func(report *status.Report, err error) error {
+	err := status.Watch(ctx, o.clients, o.namespace, func(report *status.Report, err error) error {
 		if ctx.Err() != nil {
 			return nil // Ctrl-C during a read: keep the last report's verdict
 		}
 		o.clear()
 		last = o.draw(report, err)
 		var exit *ExitError
-		if last != nil && !errors.As(last, &exit) {
+		var notDeployed *stack.NotDeployedError
+		if last != nil && !errors.As(last, &exit) && !errors.As(last, &notDeployed) {
 			return last // not a verdict but a failure: stop watching
 		}
 		return nil
@@ -103,42 +99,42 @@ func (o *StatusOptions) Run(cmd *cobra.Command) error {
 	return last
 }
 
-// clear starts a redraw: a clean screen on a terminal, a blank line between
-// reports elsewhere (a file or a pipe keeps every report).
+// clear starts a redraw of the table: a clean screen on a terminal, a
+// blank line between reports elsewhere (a file or a pipe keeps every
+// report). kubectl's printers separate their own documents.
 func (o *StatusOptions) clear() {
 	switch {
-	case printers.IsTerminal(o.Out) && o.Output != "json" && o.Output != "yaml":
+	case !o.human():
+	case printers.IsTerminal(o.Out):
 		fmt.Fprint(o.Out, "\x1b[H\x1b[2J")
-	case o.drawn && o.Output == "":
+	case o.drawn:
 		fmt.Fprintln(o.Out)
-	case o.drawn && o.Output == "yaml":
-		fmt.Fprintln(o.Out, "---")
 	}
 	o.drawn = true
 }
 
-// draw prints one report and returns its verdict as an exit error.
+// draw prints one report and returns its verdict as an error.
 func (o *StatusOptions) draw(report *status.Report, err error) error {
-	var notDeployed status.ErrNotDeployed
-	if errors.As(err, &notDeployed) {
-		if o.Watch {
-			fmt.Fprintln(o.Out, err)
-		}
-		return &ExitError{Code: exitNotDeployed, Err: err}
+	var notDeployed *stack.NotDeployedError
+	if errors.As(err, &notDeployed) && o.Watch {
+		fmt.Fprintln(o.Out, err)
 	}
 	if err != nil {
 		return err
 	}
-	out := outputFlag{Format: o.Output}
-	if o.Output == "wide" {
-		out.Format = ""
-	}
-	opts := status.PrintOptions{Wide: o.Output == "wide", Color: printers.AllowsColorOutput(o.Out)}
-	if err := out.print(o.Out, report, func(w io.Writer) error { return report.Print(w, opts) }); err != nil {
+	if err := o.print(o.Out, reportOutput(report)); err != nil {
 		return err
 	}
 	if !report.Healthy {
-		return &ExitError{Code: exitUnhealthy}
+		return &ExitError{Code: ExitFailure}
 	}
 	return nil
+}
+
+func reportOutput(r *status.Report) output {
+	out := output{kind: "StackStatus", data: r, table: r.Print}
+	for _, row := range r.Rows {
+		out.names = append(out.names, objectRef{APIVersion: "v1", Kind: "Pod", Namespace: r.Namespace, Name: row.Pod})
+	}
+	return out
 }

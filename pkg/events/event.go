@@ -22,8 +22,6 @@ type Event struct {
 	Phase     string    `json:"phase"`
 	PodIP     string    `json:"podIP"`
 	Changes   []string  `json:"changes,omitempty"`
-	// Raw is the line as the watcher wrote it, for -o json.
-	Raw string `json:"-"`
 }
 
 // Types are the event kinds the watcher writes.
@@ -42,7 +40,6 @@ func Parse(line string) (ev Event, ok bool, err error) {
 	if ev.Event == "" || ev.Pod == "" {
 		return Event{}, false, nil
 	}
-	ev.Raw = line
 	return ev, true, nil
 }
 

@@ -31,21 +31,13 @@ type Options struct {
 	Filter       Filter
 }
 
-// ErrNotDeployed means the namespace has no watcher DaemonSet.
-type ErrNotDeployed struct{ Namespace string }
-
-func (e ErrNotDeployed) Error() string {
-	return fmt.Sprintf("the watcher is not deployed in namespace %q (no DaemonSet %s): deploy the stack with `kubectl stack apply`, or pass -n with its namespace",
-		e.Namespace, stack.Watcher.Name)
-}
-
 // Read calls sink for each matching event. Without Follow it reads every
 // watcher pod's log, merges the lines in time order and returns; with Follow
 // it streams until ctx ends.
 func Read(ctx context.Context, client kubernetes.Interface, o Options, sink func(Event) error) error {
 	if _, err := client.AppsV1().DaemonSets(o.Namespace).Get(ctx, stack.Watcher.Name, metav1.GetOptions{}); err != nil {
 		if apierrors.IsNotFound(err) {
-			return ErrNotDeployed{Namespace: o.Namespace}
+			return &stack.NotDeployedError{Namespace: o.Namespace, Missing: "DaemonSet " + stack.Watcher.Name}
 		}
 		return kube.Explain(err)
 	}

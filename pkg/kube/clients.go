@@ -27,8 +27,6 @@ type Clients struct {
 	ClientFunc  func(*meta.RESTMapping) (resource.RESTClient, error)
 	// Config is the REST config the clients were built from (exec needs it).
 	Config *rest.Config
-	// Host is the API server's address, for error messages.
-	Host string
 }
 
 // NewClients builds the clients from kubectl's factory, which honours
@@ -68,6 +66,5 @@ func NewClients(f cmdutil.Factory) (*Clients, error) {
 		Mapper:      mapper,
 		ClientFunc:  f.UnstructuredClientForMapping,
 		Config:      cfg,
-		Host:        cfg.Host,
 	}, nil
 }

@@ -2,7 +2,6 @@ package netcheck
 
 import (
 	"context"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -47,13 +46,6 @@ func (c Check) LiveAgrees() bool {
 	return c.Live == nil || c.Live.Skipped != "" || c.Live.Inconclusive() || c.Live.Allowed() == c.Verdict.Allowed
 }
 
-// ErrNotDeployed means the namespace has not the pods the checks need.
-type ErrNotDeployed struct{ Namespace, Missing string }
-
-func (e ErrNotDeployed) Error() string {
-	return fmt.Sprintf("no running %s pod in namespace %q: deploy the stack with `kubectl stack apply`, or pass -n with its namespace", e.Missing, e.Namespace)
-}
-
 // Scene is what the checks are evaluated against: the live pods of the
 // stack, stand-ins for the pods it does not run, and the policies.
 type Scene struct {
@@ -66,7 +58,7 @@ type Scene struct {
 func ReadScene(ctx context.Context, c kubernetes.Interface, ns string) (*Scene, error) {
 	nsObj, err := c.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return nil, ErrNotDeployed{Namespace: ns, Missing: stack.Web.Name}
+		return nil, &stack.NotDeployedError{Namespace: ns, Missing: "namespace " + ns}
 	}
 	if err != nil {
 		return nil, kube.Explain(err)
@@ -113,7 +105,7 @@ func runningPod(ctx context.Context, c kubernetes.Interface, ns string, comp sta
 			return p, nil
 		}
 	}
-	return nil, ErrNotDeployed{Namespace: ns, Missing: comp.Name}
+	return nil, &stack.NotDeployedError{Namespace: ns, Missing: "running " + comp.Name + " pod"}
 }
 
 func policies(ctx context.Context, c kubernetes.Interface, namespaces ...string) ([]networkingv1.NetworkPolicy, error) {

@@ -7,22 +7,38 @@ import (
 	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 )
 
-// Print writes the checks as a table; live adds the probe's column.
-func Print(w io.Writer, checks []Check, live bool) error {
+// Print writes the checks as a table; live adds the probe's column, and
+// o.Wide the connection each check tried.
+func Print(w io.Writer, checks []Check, live bool, o table.Options) error {
 	header := []string{"CHECK", "EXPECTED", "POLICIES SAY", "RESULT"}
 	if live {
 		header = append(header, "LIVE")
 	}
 	header = append(header, "DECIDED BY")
+	if o.Wide {
+		header = append(header, "FROM", "TO", "PORT")
+	}
 	var rows [][]string
 	for _, c := range checks {
 		row := []string{c.Name, word(c.Want), word(c.Verdict.Allowed), result(c)}
 		if live {
 			row = append(row, liveWord(c.Live))
 		}
-		rows = append(rows, append(row, c.Verdict.Reason))
+		row = append(row, c.Verdict.Reason)
+		if o.Wide {
+			row = append(row, endpointName(c.Conn.From), endpointName(c.Conn.To), fmt.Sprintf("%d/%s", c.Conn.Port, c.Conn.Protocol))
+		}
+		rows = append(rows, row)
 	}
-	return table.Write(w, header, rows)
+	return table.Write(w, header, rows, o)
+}
+
+// endpointName names a pod namespace/name, or an address outside the cluster.
+func endpointName(e Endpoint) string {
+	if e.Namespace == "" {
+		return e.Name
+	}
+	return e.Namespace + "/" + e.Name
 }
 
 // PrintAnswer writes a free query's answer on one line.

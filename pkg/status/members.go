@@ -10,16 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/metadata"
 
+	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
-)
-
-// KEP-3659's names on the ApplySet parent and its members; kubectl's apply
-// package keeps them unexported.
-const (
-	applySetIDLabel     = "applyset.kubernetes.io/id"
-	applySetPartOfLabel = "applyset.kubernetes.io/part-of"
-	applySetKindsAnnot  = "applyset.kubernetes.io/contains-group-kinds"
 )
 
 // countMembers counts the objects labelled as members of the stack's
@@ -34,9 +27,9 @@ func countMembers(ctx context.Context, md metadata.Interface, mapper meta.RESTMa
 	if err != nil {
 		return 0, kube.Explain(err)
 	}
-	sel := metav1.ListOptions{LabelSelector: applySetPartOfLabel + "=" + parent.GetLabels()[applySetIDLabel]}
+	sel := metav1.ListOptions{LabelSelector: apply.ApplySetPartOfLabel + "=" + parent.GetLabels()[apply.ApplySetIDLabel]}
 	total := 0
-	for _, gk := range strings.Split(parent.GetAnnotations()[applySetKindsAnnot], ",") {
+	for _, gk := range strings.Split(parent.GetAnnotations()[apply.ApplySetKindsAnnot], ",") {
 		if gk == "" {
 			continue
 		}

@@ -7,17 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 )
-
-// PrintOptions shape the table: Wide adds the flags column, Color marks
-// good and bad cells (only for a terminal, never with NO_COLOR).
-type PrintOptions struct {
-	Wide  bool
-	Color bool
-}
 
 // ANSI colours, as kubectl's own coloured output uses them.
 const (
@@ -27,24 +21,29 @@ const (
 	reset  = "\x1b[0m"
 )
 
-func (o PrintOptions) paint(color, s string) string {
+func paint(o table.Options, color, s string) string {
 	if !o.Color {
 		return s
 	}
 	return color + s + reset
 }
 
-// Print writes the report as tables.
-func (r *Report) Print(w io.Writer, o PrintOptions) error {
+// Print writes the report as tables: the pods, then storage, services,
+// policies, warnings and the verdict. Wide adds the pods' flags; NoHeaders
+// prints the pod rows alone, for scripts, as kubectl get --no-headers.
+func (r *Report) Print(w io.Writer, o table.Options) error {
 	header := []string{"COMPONENT", "POD", "NODE", "POD IP", "SERVING-HOST", "READY", "STATUS", "RESTARTS", "AGE"}
 	if o.Wide {
 		header = append(header, "FLAGS")
 	}
+	if o.ShowLabels {
+		header = append(header, "LABELS")
+	}
 	var rows [][]string
 	for _, row := range r.Rows {
-		rows = append(rows, o.line(row))
+		rows = append(rows, line(o, row))
 	}
-	if err := table.Write(w, header, rows); err != nil {
+	if err := table.Write(w, header, rows, o); err != nil || o.NoHeaders {
 		return err
 	}
 	for _, c := range r.Claims {
@@ -57,27 +56,30 @@ func (r *Report) Print(w io.Writer, o PrintOptions) error {
 	fmt.Fprintf(w, "policies:  %s\n", dash(strings.Join(r.Policies, ", ")))
 	fmt.Fprintf(w, "applyset:  %s\n", members(r.Members))
 	for _, warning := range r.Warnings {
-		fmt.Fprintf(w, "warning:   %s\n", o.paint(yellow, warning))
+		fmt.Fprintf(w, "warning:   %s\n", paint(o, yellow, warning))
 	}
-	health := o.paint(green, "healthy")
+	health := paint(o, green, "healthy")
 	if !r.Healthy {
-		health = o.paint(red, "NOT healthy")
+		health = paint(o, red, "NOT healthy")
 	}
 	_, err := fmt.Fprintf(w, "stack:     %s\n", health)
 	return err
 }
 
-func (o PrintOptions) line(row Row) []string {
-	status := o.paint(green, row.Status)
+func line(o table.Options, row Row) []string {
+	status := paint(o, green, row.Status)
 	if !row.Ready {
-		status = o.paint(red, row.Status)
+		status = paint(o, red, row.Status)
 	}
 	line := []string{row.Component, row.Pod, dash(row.Node), dash(row.PodIP), dash(row.ServingHost),
 		strconv.FormatBool(row.Ready), status, strconv.Itoa(int(row.Restarts)), duration.HumanDuration(time.Since(row.Created))}
 	if o.Wide {
 		line = append(line, dash(strings.Join(row.Flags, "; ")))
 	} else if len(row.Flags) > 0 {
-		line[4] += o.paint(red, " (!)")
+		line[4] += paint(o, red, " (!)")
+	}
+	if o.ShowLabels {
+		line = append(line, labels.FormatLabels(row.Labels))
 	}
 	return line
 }

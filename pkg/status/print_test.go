@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 )
 
 func sampleReport() *Report {
@@ -22,14 +24,14 @@ func sampleReport() *Report {
 func TestPrintColoursOnlyWhenAsked(t *testing.T) {
 	for _, color := range []bool{false, true} {
 		var buf bytes.Buffer
-		if err := sampleReport().Print(&buf, PrintOptions{Color: color}); err != nil {
+		if err := sampleReport().Print(&buf, table.Options{Color: color}); err != nil {
 			t.Fatal(err)
 		}
 		out := buf.String()
 		if got := strings.Contains(out, "\x1b["); got != color {
 			t.Errorf("Color=%v: escape codes present=%v\n%q", color, got, out)
 		}
-		if !strings.Contains(out, "stack:     "+PrintOptions{Color: color}.paint(red, "NOT healthy")) {
+		if !strings.Contains(out, "stack:     "+paint(table.Options{Color: color}, red, "NOT healthy")) {
 			t.Errorf("Color=%v: no unhealthy verdict:\n%s", color, out)
 		}
 		if !strings.Contains(out, "no ApplySet parent") {
@@ -42,7 +44,7 @@ func TestPrintColoursOnlyWhenAsked(t *testing.T) {
 // their POD IP column at the same visible offset.
 func TestPrintColouredColumnsAlign(t *testing.T) {
 	var buf bytes.Buffer
-	if err := sampleReport().Print(&buf, PrintOptions{Color: true}); err != nil {
+	if err := sampleReport().Print(&buf, table.Options{Color: true}); err != nil {
 		t.Fatal(err)
 	}
 	strip := strings.NewReplacer(red, "", green, "", yellow, "", reset, "")
@@ -57,7 +59,7 @@ func TestPrintColouredColumnsAlign(t *testing.T) {
 
 func TestPrintWideShowsFlags(t *testing.T) {
 	var buf bytes.Buffer
-	if err := sampleReport().Print(&buf, PrintOptions{Wide: true}); err != nil {
+	if err := sampleReport().Print(&buf, table.Options{Wide: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "FLAGS") || !strings.Contains(buf.String(), "unreachable") {

@@ -34,6 +34,8 @@ type Row struct {
 	Restarts    int32     `json:"restarts"`
 	Created     time.Time `json:"created"`
 	Flags       []string  `json:"flags,omitempty"`
+	// Labels are the pod's labels, for --show-labels.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // Report is the whole picture.
@@ -66,13 +68,6 @@ type Service struct {
 	URLs []string `json:"urls,omitempty"`
 }
 
-// ErrNotDeployed means the namespace holds none of the stack's workloads.
-type ErrNotDeployed struct{ Namespace string }
-
-func (e ErrNotDeployed) Error() string {
-	return fmt.Sprintf("the stack is not deployed in namespace %q: deploy it with `kubectl stack apply`, or pass -n with its namespace", e.Namespace)
-}
-
 // Collect reads the report.
 func Collect(ctx context.Context, clients *kube.Clients, ns string) (*Report, error) {
 	c := clients.Typed
@@ -86,7 +81,7 @@ func Collect(ctx context.Context, clients *kube.Clients, ns string) (*Report, er
 		found = found || n
 	}
 	if !found {
-		return nil, ErrNotDeployed{Namespace: ns}
+		return nil, &stack.NotDeployedError{Namespace: ns, Missing: "web, mysql or watcher workload"}
 	}
 	r.readServingHosts(ctx, clients.Unthrottled, ns)
 	for _, step := range []func(context.Context, kubernetes.Interface, string) error{r.addStorage, r.addServices, r.addPolicies, r.addBudgets} {
@@ -175,7 +170,7 @@ func desired(ctx context.Context, c kubernetes.Interface, ns string, comp stack.
 
 func podRow(comp stack.Component, p *corev1.Pod) Row {
 	row := Row{Component: comp.Component, Pod: p.Name, Node: p.Spec.NodeName, PodIP: p.Status.PodIP,
-		Status: string(p.Status.Phase), Created: p.CreationTimestamp.Time}
+		Status: string(p.Status.Phase), Created: p.CreationTimestamp.Time, Labels: p.Labels}
 	for _, cond := range p.Status.Conditions {
 		if cond.Type == corev1.PodReady {
 			row.Ready = cond.Status == corev1.ConditionTrue

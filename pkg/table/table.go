@@ -12,8 +12,21 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 )
 
-// Write renders header and rows to w.
-func Write(w io.Writer, header []string, rows [][]string) error {
+// Options are kubectl's flags for tables, shared by every verb that prints one.
+type Options struct {
+	// Wide adds the columns -o wide shows.
+	Wide bool
+	// NoHeaders leaves out the header row (--no-headers).
+	NoHeaders bool
+	// ShowLabels adds a LABELS column where the rows are objects (--show-labels).
+	ShowLabels bool
+	// Color marks good and bad cells: only on a terminal, never with NO_COLOR.
+	Color bool
+}
+
+// Write renders header and rows to w; with NoHeaders the header row is left
+// out but still sizes nothing, as kubectl get --no-headers.
+func Write(w io.Writer, header []string, rows [][]string, o Options) error {
 	var buf bytes.Buffer
 	t := tablewriter.NewTable(&buf,
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
@@ -30,7 +43,9 @@ func Write(w io.Writer, header []string, rows [][]string) error {
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 		tablewriter.WithPadding(tw.Padding{Right: "   ", Overwrite: true}),
 	)
-	t.Header(toAny(header)...)
+	if !o.NoHeaders {
+		t.Header(toAny(header)...)
+	}
 	for _, r := range rows {
 		if err := t.Append(r); err != nil {
 			return err

@@ -1,0 +1,165 @@
+package cmd
+
+import (
+	"bytes"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// readmeTable returns the rows of the README table between the markers,
+// header and separator left out, each as its trimmed cells.
+func readmeTable(t *testing.T, marker string) [][]string {
+	t.Helper()
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "<!-- "+marker+":begin -->")
+	body, _, ok2 := strings.Cut(rest, "<!-- "+marker+":end -->")
+	if !ok || !ok2 {
+		t.Fatalf("README has no %s table between its markers", marker)
+	}
+	var rows [][]string
+	for _, line := range strings.Split(strings.TrimSpace(body), "\n")[2:] {
+		var cells []string
+		for _, c := range strings.Split(strings.Trim(line, "|"), "|") {
+			cells = append(cells, strings.Trim(strings.TrimSpace(c), "`"))
+		}
+		rows = append(rows, cells)
+	}
+	return rows
+}
+
+// formatFamily groups kubectl's -o names as the README names them.
+func formatFamily(format string) string {
+	switch {
+	case strings.HasPrefix(format, "jsonpath"):
+		return "jsonpath"
+	case strings.Contains(format, "template"):
+		return "go-template"
+	}
+	return format
+}
+
+// The README's verb table says what each verb's --help and flags say.
+func TestREADMEVerbTable(t *testing.T) {
+	root := NewCmdStack(genericiooptions.NewTestIOStreamsDiscard())
+	rows := readmeTable(t, "verbs")
+	var verbs []string
+	for _, row := range rows {
+		verb, formats, tableFlags, dryRun, codes := row[0], row[1], row[2], row[3], row[4]
+		verbs = append(verbs, verb)
+		cmd, _, err := root.Find([]string{verb})
+		if err != nil || cmd == root {
+			t.Errorf("README lists %s, which is not a verb", verb)
+			continue
+		}
+		if got := outputFamilies(cmd); got != formats {
+			t.Errorf("%s -o: README says %q, the flag takes %q", verb, formats, got)
+		}
+		if got := present(cmd, "no-headers", "show-labels"); got != tableFlags {
+			t.Errorf("%s table flags: README says %q, the verb has %q", verb, tableFlags, got)
+		}
+		if got := dryRunValues(cmd); got != dryRun {
+			t.Errorf("%s --dry-run: README says %q, the verb has %q", verb, dryRun, got)
+		}
+		if got := exitStatuses(help(t, verb)); got != codes {
+			t.Errorf("%s exit statuses: README says %q, --help says %q", verb, codes, got)
+		}
+	}
+	for _, cmd := range root.Commands() {
+		if cmd.Runnable() && !cmd.Hidden && cmd.Name() != "completion" && cmd.Name() != "help" && !slices.Contains(verbs, cmd.Name()) {
+			t.Errorf("verb %s is missing from the README's table", cmd.Name())
+		}
+	}
+}
+
+func outputFamilies(cmd *cobra.Command) string {
+	flag := cmd.Flags().Lookup("output")
+	if flag == nil {
+		return "-"
+	}
+	_, list, _ := strings.Cut(flag.Usage, "one of: ")
+	list, _, _ = strings.Cut(list, " (")
+	var out []string
+	for _, f := range strings.Split(list, ", ") {
+		if fam := formatFamily(f); !slices.Contains(out, fam) {
+			out = append(out, fam)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func present(cmd *cobra.Command, flags ...string) string {
+	var out []string
+	for _, f := range flags {
+		if cmd.Flags().Lookup(f) != nil {
+			out = append(out, "--"+f)
+		}
+	}
+	if len(out) == 0 {
+		return "-"
+	}
+	return strings.Join(out, " ")
+}
+
+func dryRunValues(cmd *cobra.Command) string {
+	if cmd.Flags().Lookup("dry-run") == nil {
+		return "-"
+	}
+	if err := validateDryRun("server"); err != nil {
+		return "none"
+	}
+	return "server"
+}
+
+// help runs `kubectl stack VERB --help` as a user would.
+func help(t *testing.T, verb string) string {
+	t.Helper()
+	streams, _, out, _ := genericiooptions.NewTestIOStreams()
+	cmd := NewCmdStack(streams)
+	var buf bytes.Buffer
+	cmd.SetOut(&buf)
+	cmd.SetArgs([]string{verb, "--help"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("%s --help: %v", verb, err)
+	}
+	return buf.String() + out.String()
+}
+
+var exitStatus = regexp.MustCompile(`(?:^|[\s,:])([0-3]) [a-z(]`)
+
+// exitStatuses lists the statuses the help's "Exit status" sentence names.
+func exitStatuses(help string) string {
+	_, sentence, ok := strings.Cut(help, "Exit status")
+	if !ok {
+		return "none in --help"
+	}
+	sentence, _, _ = strings.Cut(sentence, "\n\n")
+	var codes []string
+	for _, m := range exitStatus.FindAllStringSubmatch(sentence, -1) {
+		if !slices.Contains(codes, m[1]) {
+			codes = append(codes, m[1])
+		}
+	}
+	slices.Sort(codes)
+	return strings.Join(codes, " ")
+}
+
+// The README's exit-status table is the one in exit.go.
+func TestREADMEExitCodes(t *testing.T) {
+	var got []string
+	for _, row := range readmeTable(t, "exit-codes") {
+		got = append(got, row[0])
+	}
+	want := []string{"0", "1", "2", "3"}
+	if !slices.Equal(got, want) || ExitOK != 0 || ExitFailure != 1 || ExitUsage != 2 || ExitNotDeployed != 3 {
+		t.Fatalf("README exit statuses %v; exit.go has %d %d %d %d", got, ExitOK, ExitFailure, ExitUsage, ExitNotDeployed)
+	}
+}
