@@ -5,6 +5,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"strings"
 	"syscall"
 	"testing"
@@ -55,9 +56,14 @@ func waitEvent(t *testing.T, pod, event, contains string) {
 			t.Fatalf("kubectl stack events: exit %d: %s", r.code, r.stderr)
 		}
 		last = r.stdout
-		for _, line := range strings.Split(r.stdout, "\n") {
-			ev, ok, err := events.Parse(line)
-			if err == nil && ok && strings.Contains(strings.Join(ev.Changes, ";")+ev.Raw, contains) {
+		// -o json prints one document per event.
+		dec := json.NewDecoder(strings.NewReader(r.stdout))
+		for {
+			var ev events.Event
+			if err := dec.Decode(&ev); err != nil {
+				break
+			}
+			if strings.Contains(strings.Join(ev.Changes, ";")+" "+ev.Pod, contains) {
 				return
 			}
 		}

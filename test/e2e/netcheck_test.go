@@ -15,12 +15,15 @@ import (
 func netcheckRun(t *testing.T, args ...string) (map[string]netcheck.Check, result) {
 	t.Helper()
 	r := kubectl(t, 5*time.Minute, append([]string{"stack", "netcheck", "-o", "json"}, args...)...)
-	var checks []netcheck.Check
-	if err := json.Unmarshal([]byte(r.stdout), &checks); err != nil {
-		t.Fatalf("netcheck %v -o json: exit %d: %v\n%s%s", args, r.code, err, r.stdout, r.stderr)
+	var list struct {
+		Kind  string           `json:"kind"`
+		Items []netcheck.Check `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || list.Kind != "NetworkCheckList" {
+		t.Fatalf("netcheck %v -o json: exit %d: kind %q, %v\n%s%s", args, r.code, list.Kind, err, r.stdout, r.stderr)
 	}
 	out := map[string]netcheck.Check{}
-	for _, c := range checks {
+	for _, c := range list.Items {
 		out[c.Name] = c
 	}
 	return out, r

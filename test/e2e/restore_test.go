@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -91,6 +92,7 @@ func restoreFailuresChangeNothing(t *testing.T) {
 	}
 
 	sql(t, "DELETE FROM ledger.entries WHERE id < 10; DROP VIEW ledger.large")
+	restoreDryRunChangesNothing(t, good)
 	out := mustKubectl(t, 5*time.Minute, "stack", "restore", good, "--yes")
 	t.Logf("restore:\n%s", out)
 	if after := databaseState(t); after != before {
@@ -105,6 +107,36 @@ func restoreFailuresChangeNothing(t *testing.T) {
 	}
 	if now := safetyCopies(t); len(now) != len(failed)+1 {
 		t.Errorf("--keep-safety-copy: %d safety copies, want %d", len(now), len(failed)+1)
+	}
+}
+
+// restoreDryRunChangesNothing: --dry-run=server asks nothing, lists the
+// databases the backup would replace as they are now, and changes nothing.
+func restoreDryRunChangesNothing(t *testing.T, backup string) {
+	t.Helper()
+	before := databaseState(t)
+	r := kubectl(t, 5*time.Minute, "stack", "restore", backup, "--dry-run=server", "-o", "json")
+	var res struct {
+		Kind      string `json:"kind"`
+		DryRun    bool   `json:"dryRun"`
+		Databases []struct {
+			Database string `json:"database"`
+			Exists   bool   `json:"exists"`
+			Tables   int    `json:"tables"`
+		} `json:"databases"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || r.code != 0 || res.Kind != "RestoreResult" || !res.DryRun {
+		t.Fatalf("restore --dry-run=server: exit %d, %v:\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	found := false
+	for _, d := range res.Databases {
+		found = found || d.Database == "ledger" && d.Exists && d.Tables > 0
+	}
+	if !found {
+		t.Errorf("restore --dry-run=server does not list ledger with its tables: %+v", res.Databases)
+	}
+	if after := databaseState(t); after != before {
+		t.Fatalf("restore --dry-run=server changed the databases:\n%s", stateDiff(before, after))
 	}
 }
 

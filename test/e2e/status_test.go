@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -66,6 +67,7 @@ func statusShowsTheStack(t *testing.T) {
 	if table := mustKubectl(t, time.Minute, "stack", "status"); strings.Contains(table, "\x1b[") {
 		t.Errorf("status into a pipe printed colour codes:\n%q", table)
 	}
+	statusPrintsAsKubectl(t, web)
 	statusWatchShowsReplacement(t, web)
 
 	mustKubectl(t, time.Minute, "-n", stack.Namespace, "scale", "deployment/"+stack.Web.Name, "--replicas=0")
@@ -79,6 +81,31 @@ func statusShowsTheStack(t *testing.T) {
 	})
 	if r := kubectl(t, time.Minute, "stack", "status", "-n", "default"); r.code != 3 {
 		t.Errorf("status where no stack is: exit %d, want 3 (%s)", r.code, r.stderr)
+	}
+}
+
+// statusPrintsAsKubectl: kubectl's -o jsonpath and -o name, and the table
+// flags, on the live stack.
+func statusPrintsAsKubectl(t *testing.T, web map[string]status.Row) {
+	r := kubectl(t, time.Minute, "stack", "status", "-o", `jsonpath={.pods[?(@.component=="web")].podIP}`)
+	got := strings.Fields(r.stdout)
+	for _, row := range web {
+		if !slices.Contains(got, row.PodIP) {
+			t.Errorf("status -o jsonpath: %q lacks web pod IP %s (exit %d, %s)", r.stdout, row.PodIP, r.code, r.stderr)
+		}
+	}
+	if len(got) != len(web) {
+		t.Errorf("status -o jsonpath printed %d IPs, want %d: %q", len(got), len(web), r.stdout)
+	}
+	names := mustKubectl(t, time.Minute, "stack", "status", "-o", "name")
+	for name := range web {
+		if !strings.Contains(names, "pod/"+name+"\n") {
+			t.Errorf("status -o name lacks pod/%s:\n%s", name, names)
+		}
+	}
+	rows := mustKubectl(t, time.Minute, "stack", "status", "--no-headers", "--show-labels")
+	if strings.Contains(rows, "COMPONENT") || strings.Contains(rows, "stack:") || !strings.Contains(rows, stack.LabelInstance+"="+stack.Instance) {
+		t.Errorf("status --no-headers --show-labels printed a header, a summary, or no labels:\n%s", rows)
 	}
 }
 

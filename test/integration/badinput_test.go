@@ -19,8 +19,9 @@ import (
 // may leave it behind.
 const badNamespace = "bad-input"
 
-// Each bad input gets one line naming the problem and the fix, exit 1, and
-// no change on the cluster.
+// Each bad input gets one line naming the problem and the fix, the exit
+// status of the README's table (2 bad flags, 3 no stack, 1 the rest), and no
+// change on the cluster.
 func TestBadInputIsAOneLineErrorAndChangesNothing(t *testing.T) {
 	garbage := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := os.WriteFile(garbage, []byte("this: is: not a kubeconfig\n"), 0o600); err != nil {
@@ -36,56 +37,59 @@ func TestBadInputIsAOneLineErrorAndChangesNothing(t *testing.T) {
 	}
 	cases := []struct {
 		name string
+		code int
 		args []string
 		want string
 	}{
-		{"missing overlay path", []string{"apply", "-k", "no/such/dir"},
+		{"missing overlay path", 1, []string{"apply", "-k", "no/such/dir"},
 			`overlay "no/such/dir" not found: pass -k a folder that holds a kustomization.yaml`},
-		{"kustomization with a syntax error", []string{"apply", "-k", writeOverlay(t, "resources: [\n")},
+		{"kustomization with a syntax error", 1, []string{"apply", "-k", writeOverlay(t, "resources: [\n")},
 			"building overlay"},
-		{"unknown resource kind", []string{"apply", "-k", writeOverlay(t, withWidget)},
+		{"unknown resource kind", 1, []string{"apply", "-k", writeOverlay(t, withWidget)},
 			"unknown resource kind Widget.example.com: the cluster does not serve it (install its CRD first, or remove it from the overlay)"},
-		{"invalid kubeconfig", []string{"apply", "--kubeconfig", garbage},
+		{"invalid kubeconfig", 1, []string{"apply", "--kubeconfig", garbage},
 			"(check --kubeconfig and --context)"},
-		{"unreachable server", []string{"apply", "--server", "https://127.0.0.1:1"},
+		{"unreachable server", 1, []string{"apply", "--server", "https://127.0.0.1:1"},
 			"cannot reach the cluster"},
-		{"unknown flag", []string{"apply", "--no-such-flag"},
+		{"unknown flag", 2, []string{"apply", "--no-such-flag"},
 			"unknown flag: --no-such-flag"},
-		{"unsupported dry run", []string{"apply", "--dry-run=client"},
+		{"unsupported dry run", 2, []string{"apply", "--dry-run=client"},
 			"--dry-run=client is not supported: use --dry-run=server"},
-		{"unsupported output", []string{"apply", "-o", "xml"},
-			`--output "xml" is not supported: use json or yaml`},
-		{"-n that contradicts the overlay", []string{"apply", "-n", "elsewhere"},
+		{"unsupported output", 2, []string{"apply", "-o", "xml"},
+			`--output "xml" is not supported: use one of json, yaml, kyaml, name, go-template`},
+		{"-n that contradicts the overlay", 1, []string{"apply", "-n", "elsewhere"},
 			"-n elsewhere conflicts with the overlay"},
-		{"events where the watcher is not deployed", []string{"events", "-n", "default"},
-			`the watcher is not deployed in namespace "default" (no DaemonSet watcher)`},
-		{"events with an unknown type", []string{"events", "--type", "renamed"},
+		{"events where the watcher is not deployed", 3, []string{"events", "-n", "default"},
+			`no stack in namespace "default" (no DaemonSet watcher)`},
+		{"events with an unknown type", 2, []string{"events", "--type", "renamed"},
 			`--type "renamed" is not an event: use created, updated or deleted`},
-		{"status with an unknown output", []string{"status", "-o", "xml"},
-			`--output "xml" is not supported: use wide, json or yaml`},
-		{"restore of a file that is not a dump", []string{"restore", notADump, "--yes"},
+		{"status with an unknown output", 2, []string{"status", "-o", "xml"},
+			`--output "xml" is not supported: use one of json, yaml, kyaml, name, go-template`},
+		{"restore of a file that is not a dump", 1, []string{"restore", notADump, "--yes"},
 			"is not a mysqldump file"},
-		{"restore of a missing file", []string{"restore", "no-such.sql.gz", "--yes"},
+		{"restore of a missing file", 1, []string{"restore", "no-such.sql.gz", "--yes"},
 			"no checksum file no-such.sql.gz.sha256 beside the backup"},
-		{"backup into a missing folder", []string{"backup", "no/such/dir/b.sql.gz"},
+		{"backup into a missing folder", 1, []string{"backup", "no/such/dir/b.sql.gz"},
 			"folder no/such/dir does not exist: create it first"},
-		{"backup where no database runs", []string{"backup", "-n", "default", filepath.Join(t.TempDir(), "b.sql.gz")},
-			`no database pod mysql-0 in namespace "default"`},
-		{"netcheck with half a query", []string{"netcheck", "--from", "app=x"},
+		{"backup where no database runs", 3, []string{"backup", "-n", "default", filepath.Join(t.TempDir(), "b.sql.gz")},
+			`no stack in namespace "default" (no database pod mysql-0)`},
+		{"netcheck with half a query", 2, []string{"netcheck", "--from", "app=x"},
 			"a query needs --from, --to and --port together"},
-		{"netcheck with a port out of range", []string{"netcheck", "--from", "app=x", "--to", "mysql-0", "--port", "99999"},
+		{"netcheck with a port out of range", 2, []string{"netcheck", "--from", "app=x", "--to", "mysql-0", "--port", "99999"},
 			`--port "99999" is not a port`},
 	}
-	// Verbs that read a deployed stack have their own exit code for "none here".
-	if r := stackCmd(t, "netcheck", "-n", "default"); r.code != 3 || strings.Count(r.stderr, "\n") != 1 ||
-		!strings.Contains(r.stderr, `no running web pod in namespace "default"`) {
-		t.Errorf("netcheck where no stack runs: exit %d, stderr %q", r.code, r.stderr)
+	// Every verb that reads a deployed stack says "none here" the same way.
+	for _, verb := range [][]string{{"netcheck"}, {"status"}, {"delete"}, {"events"}, {"backup", filepath.Join(t.TempDir(), "b.sql")}} {
+		r := stackCmd(t, append(verb, "-n", "default")...)
+		if r.code != 3 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, `error: no stack in namespace "default"`) {
+			t.Errorf("%s where no stack runs: exit %d, stderr %q", verb[0], r.code, r.stderr)
+		}
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := stackCmd(t, c.args...)
-			if r.code != 1 {
-				t.Fatalf("exit %d, want 1; stderr %q", r.code, r.stderr)
+			if r.code != c.code {
+				t.Fatalf("exit %d, want %d; stderr %q", r.code, c.code, r.stderr)
 			}
 			if !strings.HasPrefix(r.stderr, "error: ") || strings.Count(r.stderr, "\n") != 1 {
 				t.Fatalf("want one line starting with \"error: \", got %q", r.stderr)

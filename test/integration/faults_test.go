@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/restmapper"
 
+	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
 	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
@@ -44,7 +45,7 @@ func TestApplyThroughAnAPIServerRestart(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "error: ") || !strings.Contains(r.stderr, "Deployment k8s-assignment/web") {
 		t.Fatalf("apply across a restart: exit %d, want 1 naming what is not ready\n%s", r.code, r.stderr)
 	}
-	again := stackCmdOn(t, own.Kubeconfig, nil, "apply", "--wait=false")
+	again := stackCmdOn(t, own.Kubeconfig, nil, "apply", "--wait=false", "-o", "json")
 	mustSucceed(t, again)
 	expectActions(t, again.stdout, map[string]int{"unchanged": devObjects})
 }
@@ -116,7 +117,7 @@ func allMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := parent.Labels["applyset.kubernetes.io/id"]
+	id := parent.Labels[apply.ApplySetIDLabel]
 	objs, err := build.Load(repoPath(t, "overlays/dev"))
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +138,7 @@ func allMembers(t *testing.T) {
 			t.Errorf("%s %s: %v", gvk.Kind, o.GetName(), err)
 			continue
 		}
-		if got := live.GetLabels()["applyset.kubernetes.io/part-of"]; got != id {
+		if got := live.GetLabels()[apply.ApplySetPartOfLabel]; got != id {
 			t.Errorf("%s %s is not a member of the ApplySet (part-of %q, want %q)", gvk.Kind, o.GetName(), got, id)
 		}
 	}

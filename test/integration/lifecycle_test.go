@@ -5,7 +5,9 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,15 +19,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-stack/kubectl-stack/internal/steps"
+	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
-)
-
-const (
-	applySetIDLabel   = "applyset.kubernetes.io/id"
-	applySetPartOf    = "applyset.kubernetes.io/part-of"
-	applySetTooling   = "applyset.kubernetes.io/tooling"
-	applySetGroupKind = "applyset.kubernetes.io/contains-group-kinds"
-	devObjects        = 17
 )
 
 // Overlays that change the dev stack, for prune, dry-run and diff.
@@ -66,7 +61,7 @@ func TestLifecycle(t *testing.T) {
 }
 
 func applyCreates(t *testing.T) {
-	r := stackCmd(t, "apply", "--wait=false")
+	r := stackCmd(t, "apply", "--wait=false", "-o", "json")
 	t.Logf("apply summary:\n%s", r.stdout)
 	mustSucceed(t, r)
 	expectActions(t, r.stdout, map[string]int{"created": devObjects})
@@ -77,20 +72,20 @@ func applyCreates(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ApplySet parent: %v", err)
 	}
-	id := parent.Labels[applySetIDLabel]
-	if !strings.HasPrefix(id, "applyset-") || !strings.HasPrefix(parent.Annotations[applySetTooling], "kubectl-stack/") {
+	id := parent.Labels[apply.ApplySetIDLabel]
+	if !strings.HasPrefix(id, "applyset-") || !strings.HasPrefix(parent.Annotations[apply.ApplySetToolingAnnot], "kubectl-stack/") {
 		t.Fatalf("parent labels %v annotations %v are not a KEP-3659 ApplySet of kubectl-stack", parent.Labels, parent.Annotations)
 	}
 	for _, gk := range []string{"Deployment.apps", "StatefulSet.apps", "NetworkPolicy.networking.k8s.io", "Namespace", "PersistentVolume"} {
-		if !strings.Contains(","+parent.Annotations[applySetGroupKind]+",", ","+gk+",") {
-			t.Errorf("parent does not record %s: %s", gk, parent.Annotations[applySetGroupKind])
+		if !strings.Contains(","+parent.Annotations[apply.ApplySetKindsAnnot]+",", ","+gk+",") {
+			t.Errorf("parent does not record %s: %s", gk, parent.Annotations[apply.ApplySetKindsAnnot])
 		}
 	}
 	web, err := typed.AppsV1().Deployments(stack.Namespace).Get(ctx, stack.Web.Name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if web.Labels[applySetPartOf] != id {
+	if web.Labels[apply.ApplySetPartOfLabel] != id {
 		t.Errorf("web is not labelled as a member: %v", web.Labels)
 	}
 	if !managedBy(web.ManagedFields, stack.FieldManager) {
@@ -98,7 +93,7 @@ func applyCreates(t *testing.T) {
 	}
 	// kubectl itself finds the members by the ApplySet's label.
 	out, err := exec.Command("kubectl", "--kubeconfig", cp.Kubeconfig, "get", "deployments,statefulsets,daemonsets",
-		"-n", stack.Namespace, "-l", applySetPartOf+"="+id, "-o", "name").CombinedOutput()
+		"-n", stack.Namespace, "-l", apply.ApplySetPartOfLabel+"="+id, "-o", "name").CombinedOutput()
 	if err != nil {
 		t.Fatalf("kubectl get by ApplySet label: %v\n%s", err, out)
 	}
@@ -124,7 +119,7 @@ func diffEmpty(t *testing.T) {
 // This API server runs no controllers, so no rollout ever finishes: apply
 // must say so when its timeout runs out, after reporting its progress.
 func waitTimesOut(t *testing.T) {
-	r := stackCmd(t, "apply", "--timeout=2s")
+	r := stackCmd(t, "apply", "--timeout=2s", "-o", "json")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\nstderr:\n%s", r.code, r.stderr)
 	}
@@ -140,9 +135,17 @@ func waitTimesOut(t *testing.T) {
 func applyUnchanged(t *testing.T) {
 	r := stackCmd(t, "apply", "-k", repoPath(t, "overlays/dev"), "--wait=false")
 	mustSucceed(t, r)
-	expectActions(t, r.stdout, map[string]int{"unchanged": devObjects})
-	if !strings.Contains(r.stdout, "0 created, 0 configured, 17 unchanged, 0 pruned") {
+	if !strings.Contains(r.stdout, fmt.Sprintf("0 created, 0 configured, %d unchanged, 0 pruned", devObjects)) {
 		t.Errorf("totals line missing:\n%s", r.stdout)
+	}
+	r = stackCmd(t, "apply", "--wait=false", "-o", "json")
+	mustSucceed(t, r)
+	expectActions(t, r.stdout, map[string]int{"unchanged": devObjects})
+	// kubectl's -o name: one resource/name line per object.
+	r = stackCmd(t, "apply", "--wait=false", "-o", "name")
+	mustSucceed(t, r)
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != devObjects || !slices.Contains(lines, "deployment.apps/web") {
+		t.Errorf("apply -o name: %d lines, want %d with deployment.apps/web:\n%s", len(lines), devObjects, r.stdout)
 	}
 }
 
@@ -206,7 +209,7 @@ func pruneOnlyMembers(t *testing.T) {
 	if _, err := typed.CoreV1().ConfigMaps(stack.Namespace).Create(ctx, bystander, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	r := stackCmd(t, "apply", "-k", overlay(t, withoutWebPolicy), "--wait=false")
+	r := stackCmd(t, "apply", "-k", overlay(t, withoutWebPolicy), "--wait=false", "-o", "json")
 	mustSucceed(t, r)
 	expectActions(t, r.stdout, map[string]int{"unchanged": devObjects - 1, "pruned": 1})
 	if !strings.Contains(r.stdout, "web-from-anywhere") {
@@ -218,7 +221,7 @@ func pruneOnlyMembers(t *testing.T) {
 	if _, err := typed.CoreV1().ConfigMaps(stack.Namespace).Get(ctx, "bystander", metav1.GetOptions{}); err != nil {
 		t.Fatalf("prune deleted an object outside the ApplySet: %v", err)
 	}
-	r = stackCmd(t, "apply", "-k", repoPath(t, "overlays/dev"), "--wait=false")
+	r = stackCmd(t, "apply", "-k", repoPath(t, "overlays/dev"), "--wait=false", "-o", "json")
 	mustSucceed(t, r)
 	expectActions(t, r.stdout, map[string]int{"unchanged": devObjects - 1, "created": 1})
 }
@@ -246,7 +249,7 @@ func conflict(t *testing.T) {
 	if *web.Spec.Replicas != 4 {
 		t.Fatalf("the conflicting apply changed replicas to %d", *web.Spec.Replicas)
 	}
-	r = stackCmd(t, "apply", "--wait=false", "--force-conflicts")
+	r = stackCmd(t, "apply", "--wait=false", "--force-conflicts", "-o", "json")
 	mustSucceed(t, r)
 	expectActions(t, r.stdout, map[string]int{"unchanged": devObjects - 1, "configured": 1})
 	web, _ = typed.AppsV1().Deployments(stack.Namespace).Get(ctx, stack.Web.Name, metav1.GetOptions{})
@@ -279,7 +282,16 @@ func deleteKeepsData(t *testing.T) {
 	if _, err := typed.CoreV1().PersistentVolumeClaims(stack.Namespace).Create(ctx, claim, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	r := stackCmd(t, "delete", "-k", repoPath(t, "overlays/dev"))
+	r := stackCmd(t, "delete", "--dry-run=server", "-o", "json")
+	mustSucceed(t, r)
+	expectActions(t, r.stdout, map[string]int{"deleted": devObjects - 2, "kept": 2})
+	if !strings.Contains(r.stdout, `"dryRun": true`) {
+		t.Errorf("delete --dry-run=server does not say it was a dry run:\n%s", r.stdout)
+	}
+	if _, err := typed.AppsV1().Deployments(stack.Namespace).Get(ctx, stack.Web.Name, metav1.GetOptions{}); err != nil {
+		t.Fatalf("delete --dry-run=server deleted web: %v", err)
+	}
+	r = stackCmd(t, "delete", "-k", repoPath(t, "overlays/dev"), "-o", "json")
 	mustSucceed(t, r)
 	expectActions(t, r.stdout, map[string]int{"deleted": devObjects - 2, "kept": 2})
 	if _, err := typed.AppsV1().Deployments(stack.Namespace).Get(ctx, stack.Web.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
@@ -291,7 +303,7 @@ func deleteKeepsData(t *testing.T) {
 	if _, err := typed.CoreV1().PersistentVolumes().Get(ctx, "kubectl-stack-mysql-data", metav1.GetOptions{}); err != nil {
 		t.Fatalf("delete removed the database's volume: %v", err)
 	}
-	r = stackCmd(t, "apply", "--wait=false")
+	r = stackCmd(t, "apply", "--wait=false", "-o", "json")
 	mustSucceed(t, r)
 	expectActions(t, r.stdout, map[string]int{"created": devObjects - 2, "unchanged": 2})
 }
@@ -299,7 +311,7 @@ func deleteKeepsData(t *testing.T) {
 func purgeData(t *testing.T) {
 	typed, _ := clients(t)
 	ctx := context.Background()
-	r := stackCmd(t, "delete", "--purge-data")
+	r := stackCmd(t, "delete", "--purge-data", "-o", "json")
 	mustSucceed(t, r)
 	expectActions(t, r.stdout, map[string]int{"deleted": devObjects + 1})
 	if pv, err := typed.CoreV1().PersistentVolumes().Get(ctx, "kubectl-stack-mysql-data", metav1.GetOptions{}); !gone(err, pv) {
@@ -309,9 +321,9 @@ func purgeData(t *testing.T) {
 	if !gone(err, pvc) {
 		t.Fatalf("--purge-data kept the claim: %v", err)
 	}
-	// Nothing is left to delete: a clear message and a non-zero exit.
+	// Nothing is left to delete: a clear message and exit 3, "no stack".
 	r = stackCmd(t, "delete", "-n", "default")
-	if r.code != 1 || !strings.Contains(r.stderr, `no stack in namespace "default"`) {
+	if r.code != 3 || !strings.Contains(r.stderr, `no stack in namespace "default"`) {
 		t.Fatalf("delete without a stack: exit %d %q", r.code, r.stderr)
 	}
 }

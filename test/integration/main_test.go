@@ -8,6 +8,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -23,6 +24,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubectl-stack/kubectl-stack/internal/controlplane"
+	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
+	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 	"github.com/kubectl-stack/kubectl-stack/pkg/cmd"
 )
 
@@ -182,25 +185,36 @@ func mustSucceed(t *testing.T, r result) {
 	}
 }
 
-// expectActions checks the RESULT column of a summary table: how many rows
-// have each action, and no rows with others.
-func expectActions(t *testing.T, table string, want map[string]int) {
+// devObjects is how many objects the dev overlay built into the plugin
+// holds: apply without -k applies exactly these.
+var devObjects = func() int {
+	objs, err := build.Load("")
+	if err != nil {
+		panic(err)
+	}
+	return len(objs)
+}()
+
+// expectActions checks an apply's or a delete's `-o json` summary: how many
+// objects got each action, and no others.
+func expectActions(t *testing.T, summary string, want map[string]int) {
 	t.Helper()
+	var sum apply.Summary
+	if err := json.Unmarshal([]byte(summary), &sum); err != nil {
+		t.Fatalf("summary is not -o json: %v\n%s", err, summary)
+	}
 	got := map[string]int{}
-	for _, line := range strings.Split(strings.TrimSpace(table), "\n")[1:] {
-		fields := strings.Fields(line)
-		if len(fields) == 4 {
-			got[fields[3]]++
-		}
+	for _, r := range sum.Results {
+		got[string(r.Action)]++
 	}
 	for action, n := range want {
 		if got[action] != n {
-			t.Errorf("%d rows %s, want %d\n%s", got[action], action, n, table)
+			t.Errorf("%d objects %s, want %d\n%s", got[action], action, n, summary)
 		}
 		delete(got, action)
 	}
 	for action, n := range got {
-		t.Errorf("%d unexpected rows %s\n%s", n, action, table)
+		t.Errorf("%d unexpected objects %s\n%s", n, action, summary)
 	}
 }
 
