@@ -1,11 +1,13 @@
 package apply
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -104,21 +106,33 @@ func Apply(ctx context.Context, c *kube.Clients, s *Set, o Options) (*Summary, e
 			return sum, err
 		}
 	}
-	for _, obj := range rest {
-		if err := a.apply(ctx, obj, sum); err != nil {
+	for _, group := range byRank(rest) {
+		if err := a.applyGroup(ctx, group, sum); err != nil {
 			return sum, err
 		}
 	}
-	err = set.prune(ctx, a.visited, o.DryRun, func(u *unstructured.Unstructured) {
-		sum.Results = append(sum.Results, result(u, Pruned))
-	})
-	if err != nil {
-		return sum, err
+	if !exists || a.leftToPrune() || !set.recordsOnly(s.Objects) {
+		err = set.prune(ctx, a.visited, o.DryRun, func(u *unstructured.Unstructured) {
+			sum.Results = append(sum.Results, result(u, Pruned))
+		})
+		if err != nil {
+			return sum, err
+		}
 	}
 	if o.Wait && !o.DryRun {
 		return sum, Wait(ctx, c, s, o.Timeout, o.Progress)
 	}
 	return sum, nil
+}
+
+// leftToPrune says a member listed before the apply was not applied now.
+func (a *applier) leftToPrune() bool {
+	for _, u := range a.live {
+		if !a.visited.Has(u.GetUID()) {
+			return true
+		}
+	}
+	return false
 }
 
 // applier applies objects one request each and remembers what it touched.
@@ -127,6 +141,7 @@ type applier struct {
 	dryRun, force bool
 	visited       sets.Set[types.UID]
 	live          map[string]*unstructured.Unstructured // the set's members before, by key
+	mu            sync.Mutex                            // guards restClients: applies of one rank run at once
 	restClients   map[string]resource.RESTClient
 }
 
@@ -173,13 +188,56 @@ func (a *applier) requireNamespace(ctx context.Context, ns string) error {
 }
 
 func (a *applier) apply(ctx context.Context, obj Object, sum *Summary) error {
-	out, created, err := a.patch(ctx, obj)
-	if err != nil {
-		return err
+	return a.applyGroup(ctx, []Object{obj}, sum)
+}
+
+// maxInFlight bounds the applies sent at once, so a large overlay does not
+// queue hundreds of requests on the client's rate limiter.
+const maxInFlight = 8
+
+// applyGroup applies objects that depend on none of each other (one rank)
+// at once, and adds their results in order. On errors it adds the results
+// of those that were applied and returns the first error.
+func (a *applier) applyGroup(ctx context.Context, group []Object, sum *Summary) error {
+	type outcome struct {
+		out     *unstructured.Unstructured
+		created bool
+		err     error
 	}
-	a.visited.Insert(out.GetUID())
-	sum.Results = append(sum.Results, result(obj.Unstructured, a.action(obj, out, created)))
-	return nil
+	outcomes := make([]outcome, len(group))
+	slots := make(chan struct{}, maxInFlight)
+	var wg sync.WaitGroup
+	for i, obj := range group {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			out, created, err := a.patch(ctx, obj)
+			outcomes[i] = outcome{out, created, err}
+		})
+	}
+	wg.Wait()
+	var first error
+	for i, o := range outcomes {
+		if o.err != nil {
+			first = cmp.Or(first, o.err)
+			continue
+		}
+		a.visited.Insert(o.out.GetUID())
+		sum.Results = append(sum.Results, result(group[i].Unstructured, a.action(group[i], o.out, o.created)))
+	}
+	return first
+}
+
+// byRank splits objects in dependency order into runs of one rank.
+func byRank(objs []Object) [][]Object {
+	var groups [][]Object
+	for i, o := range objs {
+		if i == 0 || rank(o) != rank(objs[i-1]) {
+			groups = append(groups, nil)
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], o)
+	}
+	return groups
 }
 
 // action labels an applied object: created when the server says so (201),
@@ -233,6 +291,8 @@ func (a *applier) patch(ctx context.Context, obj Object) (*unstructured.Unstruct
 // restClient is the unstructured REST client of obj's resource; unlike the
 // dynamic client it tells the response's status code.
 func (a *applier) restClient(obj Object) (resource.RESTClient, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	gvr := obj.Mapping.Resource.String()
 	if c, ok := a.restClients[gvr]; ok {
 		return c, nil

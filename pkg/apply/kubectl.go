@@ -117,6 +117,22 @@ func (a *applySet) prune(ctx context.Context, visited sets.Set[types.UID], dryRu
 	return nil
 }
 
+// recordsOnly says the parent recorded, before this apply, as many kinds
+// and namespaces as objs have. With no member left to prune, a prune would
+// then leave the parent as it is, and is skipped. (Equal counts of
+// different kinds leave the record a superset, which KEP-3659 allows; the
+// next apply's prune shrinks it.)
+func (a *applySet) recordsOnly(objs []Object) bool {
+	kinds, namespaces := sets.New[string](), sets.New[string]()
+	for _, o := range objs {
+		kinds.Insert(o.Mapping.GroupVersionKind.GroupKind().String())
+		if o.namespaced() {
+			namespaces.Insert(o.GetNamespace())
+		}
+	}
+	return len(a.set.AllPrunableResources()) == kinds.Len() && len(a.set.AllPrunableNamespaces()) == namespaces.Len()
+}
+
 // requireParent fails with stack.NotDeployedError when the namespace has no
 // parent.
 func requireParent(ctx context.Context, c *kube.Clients, namespace string) error {

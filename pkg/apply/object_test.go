@@ -87,3 +87,32 @@ func lastIndex(s []string, v string) int {
 	}
 	return -1
 }
+
+// The groups apply sends at once hold one rank each, in order, and every
+// object once.
+func TestByRankKeepsOrderAndRanks(t *testing.T) {
+	objs := mapOverlay(t, "overlays/prod")
+	var flat []Object
+	last := -1
+	for _, g := range byRank(objs) {
+		r := rank(g[0])
+		if r <= last {
+			t.Fatalf("group of rank %d after rank %d", r, last)
+		}
+		for _, o := range g {
+			if rank(o) != r {
+				t.Errorf("%s (rank %d) in a group of rank %d", o.Ref(), rank(o), r)
+			}
+		}
+		last = r
+		flat = append(flat, g...)
+	}
+	if len(flat) != len(objs) {
+		t.Fatalf("groups hold %d objects, want %d", len(flat), len(objs))
+	}
+	for i := range objs {
+		if flat[i].Ref() != objs[i].Ref() {
+			t.Fatalf("object %d is %s, want %s", i, flat[i].Ref(), objs[i].Ref())
+		}
+	}
+}

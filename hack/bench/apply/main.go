@@ -97,13 +97,13 @@ func (b *bench) apply(rounds int) error {
 		}
 	}
 	kubectlWords := "KUBECTL_APPLYSET=true kubectl apply --server-side --prune --applyset"
-	if err := kit.Record(kit.TimedRow("apply overlays/dev into an empty cluster", mineEmpty, theirsEmpty, kubectlWords, "<= 0.7x")); err != nil {
+	if err := kit.Record(kit.TimedRow("apply overlays/dev into an empty cluster", mineEmpty, theirsEmpty, kubectlWords, "<= 0.4x")); err != nil {
 		return err
 	}
 	if err := b.reset(); err != nil {
 		return err
 	}
-	return kit.Record(kit.TimedRow("apply again, nothing changed", mineAgain, theirsAgain, kubectlWords, "<= 0.5x"))
+	return kit.Record(kit.TimedRow("apply again, nothing changed", mineAgain, theirsAgain, kubectlWords, "<= 0.2x"))
 }
 
 // reset deletes the stack and waits for its namespace to go, then creates
