@@ -149,8 +149,8 @@ func backupFailsCleanly(t *testing.T) {
 		return err == nil && p.UID != old.UID && podReady(p)
 	})
 
-	if r := kubectl(t, time.Minute, "stack", "backup", "-n", "default", filepath.Join(dir, "wrong.sql.gz")); r.code == 0 ||
-		!strings.Contains(r.stderr, `no database pod mysql-0 in namespace "default"`) {
+	if r := kubectl(t, time.Minute, "stack", "backup", "-n", "default", filepath.Join(dir, "wrong.sql.gz")); r.code != 3 ||
+		!strings.Contains(r.stderr, `no stack in namespace "default" (no database pod mysql-0)`) {
 		t.Errorf("backup -n default: exit %d: %s", r.code, r.stderr)
 	}
 	noFiles(t, dir)
