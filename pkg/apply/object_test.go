@@ -96,12 +96,15 @@ func TestByRankKeepsOrderAndRanks(t *testing.T) {
 	last := -1
 	for _, g := range byRank(objs) {
 		r := rank(g[0])
-		if r <= last {
+		if r < last {
 			t.Fatalf("group of rank %d after rank %d", r, last)
 		}
 		for _, o := range g {
 			if rank(o) != r {
 				t.Errorf("%s (rank %d) in a group of rank %d", o.Ref(), rank(o), r)
+			}
+			if o.GetKind() == "Service" && len(g) > 1 {
+				t.Errorf("%s shares its group with %d others", o.Ref(), len(g)-1)
 			}
 		}
 		last = r
