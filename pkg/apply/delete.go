@@ -74,9 +74,8 @@ func members(ctx context.Context, c *kube.Clients, namespace string) ([]Object, 
 	if err != nil {
 		return nil, err
 	}
-	// Reads and validates the parent (a server dry run changes nothing).
-	if err := set.record(nil, true); err != nil {
-		return nil, fmt.Errorf("reading the ApplySet: %w", kube.Explain(err))
+	if err := set.read(); err != nil {
+		return nil, err
 	}
 	return set.members(ctx, sets.New[types.UID]())
 }

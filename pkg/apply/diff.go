@@ -38,9 +38,8 @@ func Diff(ctx context.Context, c *kube.Clients, s *Set, streams genericiooptions
 		return false, err
 	}
 	if nsExists {
-		// Reads and validates the parent (a server dry run changes nothing).
-		if err := set.record(nil, true); err != nil {
-			return false, fmt.Errorf("reading the ApplySet: %w", kube.Explain(err))
+		if err := set.read(); err != nil {
+			return false, err
 		}
 		if a.live, err = liveMembers(ctx, set); err != nil {
 			return false, err
@@ -118,7 +117,11 @@ func (a *applier) preview(ctx context.Context, obj Object, nsExists bool) (diffO
 	if err != nil {
 		return diffObject{}, err
 	}
-	d.live = live
+	// Only a real object goes into the interface: a typed nil (deleted
+	// meanwhile) would look like a live object to kubectl's differ.
+	if live != nil {
+		d.live = live
+	}
 	return d, nil
 }
 
@@ -129,7 +132,10 @@ func (a *applier) liveObject(ctx context.Context, obj Object) (*unstructured.Uns
 		return live, nil
 	}
 	live, err := resourceClient(a.c, obj).Get(ctx, obj.GetName(), metav1.GetOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", obj.Ref(), kube.Explain(err))
 	}
 	return live, nil

@@ -68,10 +68,18 @@ func (a *applySet) label(objs []Object) error {
 
 // record reads the parent and writes the superset of its kinds and the
 // objects', before any object is written, so an interrupted apply leaves
-// nothing outside the set. With objs nil and dryRun it only reads and
-// validates the parent (tooling, id).
+// nothing outside the set.
 func (a *applySet) record(objs []Object, dryRun bool) error {
 	return a.set.BeforeApply(infos(objs), dryRunStrategy(dryRun), metav1.FieldValidationStrict)
+}
+
+// read reads and validates the parent (tooling, id) through a server dry
+// run of its update, which changes nothing.
+func (a *applySet) read() error {
+	if err := a.record(nil, true); err != nil {
+		return fmt.Errorf("reading the ApplySet: %w", kube.Explain(err))
+	}
+	return nil
 }
 
 // members lists the live members the set holds, except the visited ones:

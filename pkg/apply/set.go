@@ -3,7 +3,6 @@ package apply
 import (
 	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
-	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // Set is an overlay's objects mapped onto the cluster's API, in dependency
@@ -15,16 +14,13 @@ type Set struct {
 }
 
 // Load builds the overlay (the dev overlay built into the plugin when
-// overlay is empty) and maps it. namespace is -n; explicit says whether it
-// was given: then it must agree with the overlay's, else the overlay's own
-// namespace (or the stack's) is used.
+// overlay is empty) and maps it. namespace is the one the command line
+// decided (-n, else the stack's); explicit says -n gave it: then the
+// overlay must agree with it, else objects without a namespace get it.
 func Load(c *kube.Clients, overlay, namespace string, explicit bool) (*Set, error) {
 	objs, err := build.Load(overlay)
 	if err != nil {
 		return nil, err
-	}
-	if !explicit {
-		namespace = stack.Namespace
 	}
 	mapped, err := mapObjects(objs, c.Mapper, namespace)
 	if err != nil {

@@ -33,6 +33,9 @@ func runVerb(f cmdutil.Factory, o verb) func(*cobra.Command, []string) error {
 	}
 }
 
+// flagUsageError makes cobra's flag-parsing errors usage errors.
+func flagUsageError(_ *cobra.Command, err error) error { return usageError(err) }
+
 // usageArgs makes an argument-count error a usage error.
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {

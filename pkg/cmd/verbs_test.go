@@ -23,7 +23,7 @@ func runWith(t *testing.T, newCmd func(cmdutil.Factory, genericiooptions.IOStrea
 	cmd.SetArgs(args)
 	cmd.SetOut(&bytes.Buffer{})
 	cmd.SetErr(&bytes.Buffer{})
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	cmd.SetFlagErrorFunc(flagUsageError)
 	return cmd.Execute()
 }
 
