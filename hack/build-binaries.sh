@@ -4,7 +4,8 @@
 # run rebuilds nothing. Prints the folder on stdout.
 #
 #   hack/build-binaries.sh          etcd, kube-apiserver, kubectl (API-server tests)
-#   hack/build-binaries.sh node     also what a local node needs
+#   hack/build-binaries.sh node     also what a local node needs, and the S3
+#                                   server the backup tests use
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -57,6 +58,7 @@ if [ "${1:-}" = node ]; then
   install kube-router "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"
   install kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
   install kwokctl "sigs.k8s.io/kwok/cmd/kwokctl@$KWOK_VERSION"
+  install versitygw "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
   # kwok simulates nothing without Stage objects; these are the ones kwokctl
   # uses by default, from the same module version.
   if [ ! -s "$bin/kwok-stages.yaml" ]; then

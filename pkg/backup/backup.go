@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,8 +19,8 @@ import (
 type Options struct {
 	Namespace string
 	Path      string
-	// Gzip compresses the file (the default of the verb).
-	Gzip bool
+	// Compression of the file (the verb's default is gzip).
+	Compression Compression
 	// Force replaces an existing file.
 	Force bool
 	// Databases to dump; every user database when empty.
@@ -90,31 +89,15 @@ func Backup(ctx context.Context, c *kube.Clients, o Options) (*Result, error) {
 	return &Result{Path: o.Path, Checksum: sum, Size: size, DumpSize: dumped, Duration: time.Since(start)}, nil
 }
 
-// stream runs mysqldump and writes its output, gzipped or not, to f while
+// stream runs mysqldump and writes its output, compressed, to f while
 // hashing what is written. It returns the hash and the dump's own size.
 func stream(ctx context.Context, db *database, o Options, f *os.File) (string, int64, error) {
 	hash := sha256.New()
-	file := io.MultiWriter(f, hash)
-	var sink io.Writer = file
-	var gz *gzip.Writer
-	if o.Gzip {
-		gz = gzip.NewWriter(file)
-		sink = gz
-	}
-	trailer := &tail{max: 256}
-	counted := &counter{}
-	if err := db.run(ctx, dumpScript(o.Databases), nil, io.MultiWriter(sink, trailer, counted)); err != nil {
+	n, err := dumpTo(ctx, db, io.MultiWriter(f, hash), o.Compression, o.Databases)
+	if err != nil {
 		return "", 0, notWritten(o.Path, err)
 	}
-	if !completed(trailer.buf) {
-		return "", 0, fmt.Errorf("mysqldump ended without its completion trailer after %d bytes, no file written: run again", counted.n)
-	}
-	if gz != nil {
-		if err := gz.Close(); err != nil {
-			return "", 0, notWritten(o.Path, localError("write", err))
-		}
-	}
-	return hex.EncodeToString(hash.Sum(nil)), counted.n, nil
+	return hex.EncodeToString(hash.Sum(nil)), n, nil
 }
 
 // notWritten says that no backup file was written, and why; a full local
@@ -127,6 +110,10 @@ func notWritten(path string, err error) error {
 	var local *LocalError
 	if errors.As(err, &local) {
 		return fmt.Errorf("backup %s not written: %w%s", path, err, hint)
+	}
+	var trailer *TrailerError
+	if errors.As(err, &trailer) {
+		return fmt.Errorf("%w, no file written: run again", err)
 	}
 	return fmt.Errorf("mysqldump failed, no file written: %w", err)
 }

@@ -2,7 +2,6 @@ package backup
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -118,14 +117,11 @@ func load(ctx context.Context, db *database, d *Dump) error {
 		return localError("open", err)
 	}
 	defer f.Close()
-	var dump io.Reader = f
-	if d.Gzip {
-		gz, err := gzip.NewReader(f)
-		if err != nil {
-			return fmt.Errorf("%s: %w", d.Path, err)
-		}
-		dump = gz
+	dump, err := d.Compression.decompressor(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.Path, err)
 	}
+	defer dump.Close()
 	if err := db.run(ctx, queryScript, strings.NewReader(dropDatabases(d.Databases)), io.Discard); err != nil {
 		return err
 	}

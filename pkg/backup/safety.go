@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -48,7 +47,7 @@ func takeSafetyCopy(ctx context.Context, c *kube.Clients, db *database, d *Dump,
 	}
 	path := filepath.Join(o.SafetyDir, fmt.Sprintf("%s-%s.sql.gz", o.Namespace, time.Now().UTC().Format("20060102T150405.000Z")))
 	fmt.Fprintf(o.Progress, "taking a safety copy of %s ...\n", strings.Join(existing, ", "))
-	res, err := Backup(ctx, c, Options{Namespace: o.Namespace, Path: path, Gzip: true, Databases: existing})
+	res, err := Backup(ctx, c, Options{Namespace: o.Namespace, Path: path, Compression: Gzip, Databases: existing})
 	if err != nil {
 		return nil, fmt.Errorf("the safety copy failed, nothing was changed: %w", err)
 	}
@@ -185,10 +184,11 @@ func putBack(ctx context.Context, db *database, d *Dump, safety *safetyCopy) err
 			return localError("open", err)
 		}
 		defer f.Close()
-		gz, err := gzip.NewReader(f)
+		gz, err := Gzip.decompressor(f)
 		if err != nil {
 			return fmt.Errorf("%s: %w", safety.Path, err)
 		}
+		defer gz.Close()
 		dump = gz
 	}
 	return feed(ctx, db, rollbackScript, io.MultiReader(strings.NewReader(dropDatabases(d.Databases)), dump))

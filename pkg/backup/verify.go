@@ -3,7 +3,6 @@ package backup
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -17,7 +16,8 @@ import (
 type Dump struct {
 	Path      string   `json:"path"`
 	Databases []string `json:"databases"`
-	Gzip      bool     `json:"gzip"`
+	// Compression is read off the file's first bytes.
+	Compression Compression `json:"compression"`
 }
 
 var (
@@ -44,9 +44,7 @@ func Verify(path string) (*Dump, error) {
 	hash := sha256.New()
 	raw := bufio.NewReaderSize(io.TeeReader(f, hash), 1<<16)
 	d := &Dump{Path: path}
-	if magic, _ := raw.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
-		d.Gzip = true
-	}
+	d.Compression = sniff(raw)
 	scanErr := d.scan(raw)
 	if _, err := io.Copy(io.Discard, raw); err != nil { // hash the rest
 		return nil, fmt.Errorf("reading the backup: %w", err)
@@ -62,14 +60,11 @@ func Verify(path string) (*Dump, error) {
 
 // scan checks the dump's header and trailer and collects its databases.
 func (d *Dump) scan(raw io.Reader) error {
-	var text io.Reader = raw
-	if d.Gzip {
-		gz, err := gzip.NewReader(raw)
-		if err != nil {
-			return fmt.Errorf("%s is not a gzip file: %v", d.Path, err)
-		}
-		text = gz
+	text, err := d.Compression.decompressor(raw)
+	if err != nil {
+		return fmt.Errorf("%s is not a %s file: %v", d.Path, d.Compression, err)
 	}
+	defer text.Close()
 	lines := bufio.NewReaderSize(text, 1<<16)
 	first, err := lines.ReadString('\n')
 	if strings.HasPrefix(first, sandboxLine) {

@@ -40,15 +40,29 @@ func gzipped(s string) []byte {
 	return buf.Bytes()
 }
 
+func zstded(s string) []byte {
+	var buf bytes.Buffer
+	w, _ := Zstd.compressor(&buf)
+	_, _ = w.Write([]byte(s))
+	_ = w.Close()
+	return buf.Bytes()
+}
+
 func TestVerifyAcceptsWholeDumps(t *testing.T) {
 	long := strings.Replace(sampleDump, "(1)", "("+strings.Repeat("9", 200000)+")", 1)
 	sandboxed := "/*M!999999\\- enable the sandbox mode */ \n" + sampleDump
-	for name, content := range map[string][]byte{"gzip": gzipped(sampleDump), "plain": []byte(sampleDump), "long line": gzipped(long), "mariadb sandbox": gzipped(sandboxed)} {
-		d, err := Verify(writeBackup(t, content))
+	for name, tc := range map[string]struct {
+		content []byte
+		want    Compression
+	}{
+		"gzip": {gzipped(sampleDump), Gzip}, "plain": {[]byte(sampleDump), None}, "zstd": {zstded(sampleDump), Zstd},
+		"long line": {gzipped(long), Gzip}, "mariadb sandbox": {gzipped(sandboxed), Gzip},
+	} {
+		d, err := Verify(writeBackup(t, tc.content))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if strings.Join(d.Databases, ",") != "app,shop" || d.Gzip != (name != "plain") {
+		if strings.Join(d.Databases, ",") != "app,shop" || d.Compression != tc.want {
 			t.Errorf("%s: %+v", name, d)
 		}
 	}
@@ -133,7 +147,7 @@ func FuzzVerify(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !d.Gzip && (!strings.Contains(string(content), "dump ") || !strings.Contains(string(content), trailerMark)) {
+		if d.Compression == None && (!strings.Contains(string(content), "dump ") || !strings.Contains(string(content), trailerMark)) {
 			t.Fatalf("accepted a plain file without header or trailer: %q", content)
 		}
 	})

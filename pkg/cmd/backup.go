@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
 	"github.com/kubectl-stack/kubectl-stack/pkg/table"
+	"github.com/kubectl-stack/kubectl-stack/pkg/version"
 )
 
 var backupExample = templates.Examples(`
@@ -23,14 +25,25 @@ var backupExample = templates.Examples(`
 	kubectl stack backup /backups/nightly.sql.gz --force
 
 	# Check a backup without the plugin
-	cd /backups && sha256sum -c nightly.sql.gz.sha256`)
+	cd /backups && sha256sum -c nightly.sql.gz.sha256
+
+	# Into an S3-compatible bucket (credentials from the AWS environment)
+	export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...
+	kubectl stack backup --to s3://backups/prod --s3-endpoint https://objects.example.internal
+
+	# Into a local folder of backups, compressed with zstd
+	kubectl stack backup --to /backups --compression zstd`)
 
 // BackupOptions are the flags and state of `kubectl stack backup`.
 type BackupOptions struct {
-	Path  string
-	Gzip  bool
-	Force bool
+	Path        string
+	Gzip        bool
+	Compression string
+	Force       bool
+	To          locationFlags
 	*printFlags
+
+	compression backup.Compression
 
 	target
 	genericiooptions.IOStreams
@@ -38,16 +51,26 @@ type BackupOptions struct {
 
 // NewCmdBackup returns `kubectl stack backup`.
 func NewCmdBackup(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &BackupOptions{printFlags: newPrintFlags(false), IOStreams: streams, Gzip: true}
+	o := &BackupOptions{printFlags: newPrintFlags(false), IOStreams: streams, Gzip: true, Compression: string(backup.Gzip)}
 	cmd := &cobra.Command{
-		Use:   "backup [FILE]",
-		Short: "Dump the database to a local file, verified, with its sha256",
+		Use:   "backup [FILE | --to LOCATION]",
+		Short: "Dump the database to a local file or a backup location, verified, with its sha256",
 		Long: templates.LongDesc(`
 			Run mysqldump (one consistent transaction; routines, triggers, events; every user
 			database) inside the database pod over exec and stream it to FILE, gzipped by
 			default. The credentials are read inside the container. The file appears only when
 			the dump is complete (mysqldump's trailer and exit status checked, data synced),
 			with FILE.sha256 beside it; a failure or Ctrl-C leaves nothing behind.
+
+			With --to LOCATION (s3://BUCKET/PREFIX, or a local folder) the dump streams to
+			LOCATION/ID/ (ID is the UTC time it began), compressed on this machine, with no
+			local copy; an object store receives it as a multipart upload. The tables' exact
+			row counts and CHECKSUM TABLE values are read in one consistent snapshot first.
+			manifest.json (databases, tables, sizes, the data's sha256, the server's version,
+			the plugin's) is written last: a backup without it is incomplete, never listed as
+			restorable, and removed by the next 'kubectl stack backups prune'. Credentials
+			come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE and
+			~/.aws/credentials; never from a flag.
 			Exit status: 0 written, 1 failed, 2 bad flags, 3 no database pod in the namespace.`),
 		Example: backupExample,
 		Args:    usageArgs(cobra.MaximumNArgs(1)),
@@ -57,7 +80,11 @@ func NewCmdBackup(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 		RunE: runVerb(f, o),
 	}
 	cmd.Flags().BoolVar(&o.Gzip, "gzip", o.Gzip, "compress the dump with gzip")
+	_ = cmd.Flags().MarkDeprecated("gzip", "use --compression none for an uncompressed dump")
+	cmd.Flags().StringVar(&o.Compression, "compression", o.Compression, "gzip, zstd or none; compressed in parallel on every core")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "replace FILE if it exists")
+	o.To.addFlags(cmd, "to", "back up into this location, s3://BUCKET/PREFIX or a folder, instead of FILE", false)
+	_ = cmd.RegisterFlagCompletionFunc("compression", cobra.FixedCompletions([]string{"gzip", "zstd", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	o.printFlags.addFlags(cmd, tableFlags{})
 	return cmd
 }
@@ -68,23 +95,34 @@ func (o *BackupOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []str
 	if err := o.printFlags.complete(); err != nil {
 		return err
 	}
+	c, err := backup.ParseCompression(o.Compression)
+	if err != nil {
+		return usageError(err)
+	}
+	if !o.Gzip {
+		c = backup.None
+	}
+	o.compression = c
 	if err := o.completeTarget(f); err != nil {
 		return err
+	}
+	if o.To.raw != "" {
+		if len(args) == 1 {
+			return usageError(fmt.Errorf("FILE and --to exclude each other: name one"))
+		}
+		return nil
 	}
 	if len(args) == 1 {
 		o.Path = args[0]
 		return nil
 	}
-	o.Path = fmt.Sprintf("kubectl-stack-%s-%s.sql", o.namespace, time.Now().UTC().Format("20060102T150405Z"))
-	if o.Gzip {
-		o.Path += ".gz"
-	}
+	o.Path = fmt.Sprintf("kubectl-stack-%s-%s%s", o.namespace, time.Now().UTC().Format("20060102T150405Z"), c.Ext())
 	return nil
 }
 
 // Validate checks the file's name.
 func (o *BackupOptions) Validate() error {
-	if o.Path == "" {
+	if o.Path == "" && o.To.raw == "" {
 		return fmt.Errorf("FILE must not be empty: name a file, or leave it out for a timestamped one")
 	}
 	return nil
@@ -92,7 +130,10 @@ func (o *BackupOptions) Validate() error {
 
 // Run takes the backup and reports it.
 func (o *BackupOptions) Run(ctx context.Context) error {
-	res, err := backup.Backup(ctx, o.clients, backup.Options{Namespace: o.namespace, Path: o.Path, Gzip: o.Gzip, Force: o.Force, Progress: o.ErrOut})
+	if o.To.raw != "" {
+		return o.archive(ctx)
+	}
+	res, err := backup.Backup(ctx, o.clients, backup.Options{Namespace: o.namespace, Path: o.Path, Compression: o.compression, Force: o.Force, Progress: o.ErrOut})
 	if err != nil {
 		return err
 	}
@@ -115,4 +156,27 @@ func byteSize(n int64) string {
 		return fmt.Sprintf("%d B", n)
 	}
 	return fmt.Sprintf("%.1f %s", v, units[u])
+}
+
+// archive backs up into the location and prints its manifest.
+func (o *BackupOptions) archive(ctx context.Context) error {
+	loc, err := o.To.open()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	m, err := backup.Archive(ctx, o.clients, backup.ArchiveOptions{
+		Namespace: o.namespace, Location: loc, Compression: o.compression,
+		PluginVersion: version.Version, Progress: o.ErrOut,
+	})
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	return o.print(o.Out, output{kind: "BackupManifest", data: m, table: func(w io.Writer, _ table.Options) error {
+		_, err := fmt.Fprintf(w, "backup %s: %s/%s/ %s (dump %s) in %s, %s/s; %d databases, sha256 %s\n", m.ID, strings.TrimSuffix(loc.String(), "/"), m.ID,
+			byteSize(m.Data.Bytes), byteSize(m.Data.DumpBytes), took.Round(time.Millisecond), byteSize(int64(float64(m.Data.DumpBytes)/took.Seconds())),
+			len(m.Databases), m.Data.SHA256[:12])
+		return err
+	}})
 }

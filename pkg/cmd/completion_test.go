@@ -38,10 +38,13 @@ func TestCompletionOffersVerbsAndFlags(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{""}, []string{"apply", "backup", "delete", "diff", "events", "netcheck", "restore", "status", "version", "completion"}},
+		{[]string{""}, []string{"apply", "backup", "backups", "delete", "diff", "events", "netcheck", "restore", "status", "version", "completion"}},
 		{[]string{"status", "--"}, []string{"--watch", "--output", "--namespace", "--kubeconfig", "--context"}},
 		{[]string{"status", "-o", ""}, []string{"wide", "json", "yaml"}},
-		{[]string{"backup", "--"}, []string{"--force", "--gzip"}},
+		{[]string{"backup", "--"}, []string{"--force", "--compression", "--to", "--s3-endpoint"}},
+		{[]string{"backup", "--compression", ""}, []string{"gzip", "zstd", "none"}},
+		{[]string{"backups", ""}, []string{"prune"}},
+		{[]string{"backups", "prune", "--"}, []string{"--keep-last", "--keep-daily", "--keep-weekly", "--from"}},
 		{[]string{"netcheck", "--"}, []string{"--live", "--from", "--to", "--port", "--probe-image"}},
 		{[]string{"events", "--type", ""}, []string{"created", "updated", "deleted"}},
 	}

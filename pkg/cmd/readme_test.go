@@ -55,7 +55,7 @@ func TestREADMEVerbTable(t *testing.T) {
 	for _, row := range rows {
 		verb, formats, tableFlags, dryRun, codes := row[0], row[1], row[2], row[3], row[4]
 		verbs = append(verbs, verb)
-		cmd, _, err := root.Find([]string{verb})
+		cmd, _, err := root.Find(strings.Fields(verb))
 		if err != nil || cmd == root {
 			t.Errorf("README lists %s, which is not a verb", verb)
 			continue
@@ -69,15 +69,21 @@ func TestREADMEVerbTable(t *testing.T) {
 		if got := dryRunValues(cmd); got != dryRun {
 			t.Errorf("%s --dry-run: README says %q, the verb has %q", verb, dryRun, got)
 		}
-		if got := exitStatuses(help(t, verb)); got != codes {
+		if got := exitStatuses(help(t, strings.Fields(verb)...)); got != codes {
 			t.Errorf("%s exit statuses: README says %q, --help says %q", verb, codes, got)
 		}
 	}
-	for _, cmd := range root.Commands() {
-		if cmd.Runnable() && !cmd.Hidden && cmd.Name() != "completion" && cmd.Name() != "help" && !slices.Contains(verbs, cmd.Name()) {
-			t.Errorf("verb %s is missing from the README's table", cmd.Name())
+	var check func(cmd *cobra.Command)
+	check = func(cmd *cobra.Command) {
+		for _, sub := range cmd.Commands() {
+			name := strings.TrimPrefix(sub.CommandPath(), root.CommandPath()+" ")
+			if sub.Runnable() && !sub.Hidden && sub.Name() != "completion" && sub.Name() != "help" && !slices.Contains(verbs, name) {
+				t.Errorf("verb %s is missing from the README's table", name)
+			}
+			check(sub)
 		}
 	}
+	check(root)
 }
 
 func outputFamilies(cmd *cobra.Command) string {
@@ -120,13 +126,13 @@ func dryRunValues(cmd *cobra.Command) string {
 }
 
 // help runs `kubectl stack VERB --help` as a user would.
-func help(t *testing.T, verb string) string {
+func help(t *testing.T, verb ...string) string {
 	t.Helper()
 	streams, _, out, _ := genericiooptions.NewTestIOStreams()
 	cmd := NewCmdStack(streams)
 	var buf bytes.Buffer
 	cmd.SetOut(&buf)
-	cmd.SetArgs([]string{verb, "--help"})
+	cmd.SetArgs(append(verb, "--help"))
 	if err := cmd.Execute(); err != nil {
 		t.Fatalf("%s --help: %v", verb, err)
 	}

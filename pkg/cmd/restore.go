@@ -34,11 +34,17 @@ var restoreExample = templates.Examples(`
 	kubectl stack restore nightly.sql.gz --yes --keep-safety-copy --safety-dir /backups/safety
 
 	# Verify the file and list what it would replace; nothing changes
-	kubectl stack restore nightly.sql.gz --dry-run=server`)
+	kubectl stack restore nightly.sql.gz --dry-run=server
+
+	# The newest backup in a bucket, or one by its ID
+	kubectl stack restore --from s3://backups/prod latest --yes
+	kubectl stack restore --from s3://backups/prod 20261126T021700.000Z`)
 
 // RestoreOptions are the flags and state of `kubectl stack restore`.
 type RestoreOptions struct {
-	Path           string
+	Path string
+	// From is a backup location; Path is then a backup's ID or "latest".
+	From           locationFlags
 	Yes            bool
 	SafetyDir      string
 	KeepSafetyCopy bool
@@ -54,7 +60,7 @@ type RestoreOptions struct {
 func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &RestoreOptions{printFlags: newPrintFlags(false), DryRun: "none", IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "restore FILE [--yes]",
+		Use:   "restore FILE | --from LOCATION [ID|latest]",
 		Short: "Replace the databases a backup holds with its content, or change nothing",
 		Long: templates.LongDesc(`
 			Verify FILE against FILE.sha256 and check it is a whole mysqldump, and ask for
@@ -70,13 +76,18 @@ func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 			restore succeeded, unless --keep-safety-copy; after a failure it stays.
 			Afterwards the tables and rows of each database are counted.
 
+			With --from LOCATION (s3://BUCKET/PREFIX or a local folder) the backup ID (default:
+			the newest complete one) is downloaded to --safety-dir, its sha256 checked against
+			its manifest (a changed or damaged object is refused before anything changes), and
+			restored as FILE would be; the download is removed afterwards.
+
 			With --dry-run=server FILE is verified, the database pod checked, and the
 			databases FILE would replace are listed with the tables and rows they hold
 			now; nothing changes and no confirmation is asked.
 			Exit status: 0 restored, 1 failed or cancelled (nothing changed), 2 bad flags,
 			3 no database pod in the namespace.`),
 		Example: restoreExample,
-		Args:    usageArgs(cobra.ExactArgs(1)),
+		Args:    usageArgs(cobra.RangeArgs(0, 1)),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"sql.gz", "sql"}, cobra.ShellCompDirectiveFilterFileExt
 		},
@@ -86,6 +97,7 @@ func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 	cmd.Flags().StringVar(&o.SafetyDir, "safety-dir", backup.DefaultSafetyDir(), "local folder for the safety copy of what the restore replaces")
 	cmd.Flags().BoolVar(&o.KeepSafetyCopy, "keep-safety-copy", false, "keep the safety copy after a restore that succeeded")
 	addDryRunFlag(cmd, &o.DryRun, `"server" verifies FILE and lists what it would replace, changing nothing; "none" restores`)
+	o.From.addFlags(cmd, "from", "restore a backup of this location, s3://BUCKET/PREFIX or a folder: ID, or the latest", false)
 	o.printFlags.addFlags(cmd, tableFlags{noHeaders: true})
 	return cmd
 }
@@ -95,12 +107,22 @@ func (o *RestoreOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []st
 	if err := o.printFlags.complete(); err != nil {
 		return err
 	}
-	o.Path = args[0]
-	dump, err := backup.Verify(o.Path)
-	if err != nil {
-		return err
+	switch {
+	case o.From.raw == "" && len(args) == 0:
+		return usageError(fmt.Errorf("name a backup FILE, or a location with --from LOCATION [ID|latest]"))
+	case o.From.raw != "":
+		o.Path = "latest"
+		if len(args) == 1 {
+			o.Path = args[0]
+		}
+	default:
+		o.Path = args[0]
+		dump, err := backup.Verify(o.Path)
+		if err != nil {
+			return err
+		}
+		o.dump = dump
 	}
-	o.dump = dump
 	return o.completeTarget(f)
 }
 
@@ -109,6 +131,12 @@ func (o *RestoreOptions) Validate() error { return validateDryRun(o.DryRun) }
 
 // Run confirms, restores and reports the counts.
 func (o *RestoreOptions) Run(ctx context.Context) error {
+	if o.From.raw != "" {
+		if err := o.fetch(ctx); err != nil {
+			return err
+		}
+		defer backup.Discard(o.dump.Path)
+	}
 	if err := o.confirm(); err != nil {
 		return err
 	}
@@ -175,4 +203,29 @@ func rollbackContext() (context.Context, context.CancelFunc) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	return ctx, func() { cancel(); stop() }
+}
+
+// fetch downloads the backup o.Path names from the location, checked
+// against its manifest.
+func (o *RestoreOptions) fetch(ctx context.Context) error {
+	loc, err := o.From.open()
+	if err != nil {
+		return err
+	}
+	cat, err := backup.List(ctx, loc)
+	if err != nil {
+		return err
+	}
+	entry, err := cat.Find(o.Path)
+	if err != nil {
+		return err
+	}
+	o.Path = entry.ID
+	fmt.Fprintf(o.ErrOut, "downloading backup %s from %s ...\n", entry.ID, loc)
+	dump, err := backup.Fetch(ctx, loc, entry, o.SafetyDir)
+	if err != nil {
+		return err
+	}
+	o.dump = dump
+	return nil
 }

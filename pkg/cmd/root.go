@@ -62,6 +62,7 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd.AddCommand(
 		NewCmdApply(f, streams),
 		NewCmdBackup(f, streams),
+		NewCmdBackups(f, streams),
 		NewCmdRestore(f, streams),
 		NewCmdDiff(f, streams),
 		NewCmdDelete(f, streams),
