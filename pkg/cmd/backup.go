@@ -84,6 +84,7 @@ func NewCmdBackup(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 	cmd.Flags().StringVar(&o.Compression, "compression", o.Compression, "gzip, zstd or none; compressed in parallel on every core")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "replace FILE if it exists")
 	o.To.addFlags(cmd, "to", "back up into this location, s3://BUCKET/PREFIX or a folder, instead of FILE", false)
+	cmd.AddCommand(NewCmdBackupVerify(f, streams))
 	_ = cmd.RegisterFlagCompletionFunc("compression", cobra.FixedCompletions([]string{"gzip", "zstd", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	o.printFlags.addFlags(cmd, tableFlags{})
 	return cmd

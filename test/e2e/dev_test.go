@@ -54,6 +54,10 @@ func TestDevStack(t *testing.T) {
 		{Name: "a backup into a full disk names the disk's error and the path, and leaves no file", Fn: backupIntoFullDisk},
 		{Name: "a restore that fails half-way (SQL error, Ctrl-C, pod deleted, kubelet or API server restarted) changes nothing; one that succeeds replaces", Fn: restoreFailuresChangeNothing},
 		{Name: "a restore that fills the database's disk changes nothing", Fn: restoreIntoAFullDisk},
+		{Name: "backup into a real S3 server and into a folder, list, drop the databases, restore from each: every table's checksum equal", Fn: offsiteRoundTrip},
+		{Name: "wrong credentials, a missing bucket, an endpoint out of reach, a tampered object, a newer manifest, --keep-last 0: one line each, nothing changed", Fn: offsiteFaults},
+		{Name: "the object store dying mid-upload leaves nothing restorable, and the next prune removes the unfinished upload", Fn: offsiteStoreDies},
+		{Name: "prune keeps what --keep-last says and the only verified backup; a dry run deletes nothing", Fn: offsiteRetention},
 		{Name: "a second apply reports everything unchanged", Fn: applyAgain},
 		{Name: "delete removes everything but the data", Fn: deleteKeepsData},
 	})

@@ -163,10 +163,16 @@ type result struct {
 // plugin on PATH, so `kubectl stack` goes through plugin discovery.
 func kubectl(t *testing.T, timeout time.Duration, args ...string) result {
 	t.Helper()
+	return kubectlEnv(t, timeout, nil, args...)
+}
+
+// kubectlEnv is kubectl with more environment (an object store's).
+func kubectlEnv(t *testing.T, timeout time.Duration, extra []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(env.binDir, "kubectl"), args...)
-	cmd.Env = pluginEnv()
+	cmd.Env = append(pluginEnv(), extra...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
