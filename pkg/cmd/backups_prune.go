@@ -104,7 +104,7 @@ func (o *PruneOptions) Run(ctx context.Context) error {
 		if plan.DryRun {
 			verb = "would delete"
 		}
-		_, err := fmt.Fprintf(w, "kept %d: %s\n%s %d: %s\nincomplete %s: %d %s\n", len(plan.Keep), list(plan.Keep), verb, len(plan.Delete), list(plan.Delete),
+		_, err := fmt.Fprintf(w, "kept %d: %s\n%s %d: %s\n%s %d incomplete: %s\n", len(plan.Keep), list(plan.Keep), verb, len(plan.Delete), list(plan.Delete),
 			verb, len(plan.Debris), list(plan.Debris))
 		return err
 	}})

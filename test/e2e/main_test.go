@@ -66,6 +66,12 @@ func runMain(m *testing.M) int {
 	if code != 0 {
 		diagnose()
 	}
+	if offsite.store != nil {
+		if err := offsite.store.remove(); err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL: removing the object store's data:", err)
+			return 1
+		}
+	}
 	if err := localcluster.Down(env.stateDir); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: removing the local cluster:", err)
 		return 1

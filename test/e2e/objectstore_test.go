@@ -25,6 +25,8 @@ import (
 
 // objectStore is a real S3 server, versitygw, built by hack/ and started by
 // the test on the node's own address (pods can reach it), stopped by PID.
+// It outlives the step that starts it: later steps use it, and the run's
+// teardown stops it and removes its folder.
 type objectStore struct {
 	bin, dir, addr string
 	access, secret string
@@ -41,14 +43,16 @@ func startObjectStore(t *testing.T) *objectStore {
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("versitygw is missing (%v): hack/build-binaries.sh node builds it", err)
 	}
-	s := &objectStore{bin: bin, dir: t.TempDir(), access: randomKey(8), secret: randomKey(20)}
+	dir, err := os.MkdirTemp("", "kubectl-stack-e2e-s3-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &objectStore{bin: bin, dir: dir, access: randomKey(8), secret: randomKey(20)}
 	s.addr = net.JoinHostPort(env.nodeIP, strconv.Itoa(freePort(t)))
-	var err error
 	if s.log, err = os.Create(filepath.Join(env.stateDir, "versitygw.log")); err != nil {
 		t.Fatal(err)
 	}
 	s.start(t)
-	t.Cleanup(s.kill)
 	s.client, err = minio.New(s.addr, &minio.Options{Creds: credentials.NewStaticV4(s.access, s.secret, ""), BucketLookup: minio.BucketLookupPath})
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +87,13 @@ func (s *objectStore) kill() {
 		_ = s.cmd.Wait()
 		s.cmd = nil
 	}
+}
+
+// remove stops the store and removes its data.
+func (s *objectStore) remove() error {
+	s.kill()
+	s.log.Close()
+	return os.RemoveAll(s.dir)
 }
 
 // env is what the plugin needs to reach the store.
