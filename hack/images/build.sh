@@ -98,6 +98,14 @@ build_watcher() {
   wrap "$work/watcher" "$1" "$2" -entrypoint /watcher -user 65532
 }
 
+# The plugin itself, for the scheduled backup's CronJob: the same code as
+# `kubectl stack backup`.
+build_plugin() {
+  mkdir -p "$work/plugin"
+  (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/plugin/kubectl-stack" ./cmd/kubectl-stack)
+  wrap "$work/plugin" "$1" "$2" -entrypoint /kubectl-stack -user 65532
+}
+
 # name                    reference the manifests (or containerd) use
 images=(
   "pause                  kubectl-stack/pause:local"
@@ -106,12 +114,13 @@ images=(
   "mysql                  mysql:8.4"
   "coredns                kubectl-stack/coredns:local"
   "watcher                kubectl-stack/watcher:dev"
+  "plugin                 kubectl-stack/kubectl-stack:dev"
 )
 for line in "${images[@]}"; do
   read -r name ref <<<"$line"
   file="$out/$name.tar"
-  # The project's own program is rebuilt every time: its source changes.
-  [ -s "$file" ] && [ "$name" != watcher ] && continue
+  # The project's own programs are rebuilt every time: their source changes.
+  [ -s "$file" ] && [ "$name" != watcher ] && [ "$name" != plugin ] && continue
   echo "building image $ref" >&2
   "build_$name" "$ref" "$file"
 done

@@ -38,7 +38,7 @@ func TestMapOrdersByDependency(t *testing.T) {
 	}
 	pairs := map[string][][2]string{
 		"overlays/dev":  append(common, [2]string{"Secret", "StatefulSet"}, [2]string{"PersistentVolume", "StatefulSet"}),
-		"overlays/prod": append(common, [2]string{"PersistentVolumeClaim", "StatefulSet"}, [2]string{"DaemonSet", "PodDisruptionBudget"}, [2]string{"LimitRange", "Deployment"}),
+		"overlays/prod": append(common, [2]string{"Role", "CronJob"}, [2]string{"DaemonSet", "PodDisruptionBudget"}, [2]string{"LimitRange", "Deployment"}),
 	}
 	for overlay, before := range pairs {
 		objs := mapOverlay(t, overlay)

@@ -33,6 +33,11 @@ func (r Retention) Validate() error {
 	return nil
 }
 
+// DefaultDebrisAge is how old an incomplete backup must be before a prune
+// removes it: longer than the scheduled backup's deadline, so a backup
+// under way is never taken for debris.
+const DefaultDebrisAge = time.Hour
+
 // Plan is what a prune keeps and deletes.
 type Plan struct {
 	Keep []string `json:"keep"`

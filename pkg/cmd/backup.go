@@ -13,6 +13,7 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
+	"github.com/kubectl-stack/kubectl-stack/pkg/location"
 	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 	"github.com/kubectl-stack/kubectl-stack/pkg/version"
 )
@@ -41,6 +42,8 @@ type BackupOptions struct {
 	Compression string
 	Force       bool
 	To          locationFlags
+	// Retention, applied after a backup --to a location succeeded.
+	Retention backup.Retention
 	*printFlags
 
 	compression backup.Compression
@@ -84,6 +87,9 @@ func NewCmdBackup(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 	cmd.Flags().StringVar(&o.Compression, "compression", o.Compression, "gzip, zstd or none; compressed in parallel on every core")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "replace FILE if it exists")
 	o.To.addFlags(cmd, "to", "back up into this location, s3://BUCKET/PREFIX or a folder, instead of FILE", false)
+	cmd.Flags().IntVar(&o.Retention.Last, "keep-last", 0, "with --to: then prune, keeping the newest N backups (see 'backups prune')")
+	cmd.Flags().IntVar(&o.Retention.Daily, "keep-daily", 0, "with --to: then prune, keeping the newest backup of each of the last D days")
+	cmd.Flags().IntVar(&o.Retention.Weekly, "keep-weekly", 0, "with --to: then prune, keeping the newest backup of each of the last W weeks")
 	cmd.AddCommand(NewCmdBackupVerify(f, streams))
 	_ = cmd.RegisterFlagCompletionFunc("compression", cobra.FixedCompletions([]string{"gzip", "zstd", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	o.printFlags.addFlags(cmd, tableFlags{})
@@ -121,12 +127,18 @@ func (o *BackupOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []str
 	return nil
 }
 
-// Validate checks the file's name.
+// Validate checks the file's name, and that a retention goes with --to.
 func (o *BackupOptions) Validate() error {
 	if o.Path == "" && o.To.raw == "" {
 		return fmt.Errorf("FILE must not be empty: name a file, or leave it out for a timestamped one")
 	}
-	return nil
+	if o.Retention == (backup.Retention{}) {
+		return nil
+	}
+	if o.To.raw == "" {
+		return fmt.Errorf("--keep-last, --keep-daily and --keep-weekly prune a location: use them with --to")
+	}
+	return o.Retention.Validate()
 }
 
 // Run takes the backup and reports it.
@@ -174,10 +186,31 @@ func (o *BackupOptions) archive(ctx context.Context) error {
 		return err
 	}
 	took := time.Since(start)
+	if o.Retention != (backup.Retention{}) {
+		if err := o.prune(ctx, loc); err != nil {
+			return fmt.Errorf("backup %s written, but the prune after it failed: %w", m.ID, err)
+		}
+	}
 	return o.print(o.Out, output{kind: "BackupManifest", data: m, table: func(w io.Writer, _ table.Options) error {
 		_, err := fmt.Fprintf(w, "backup %s: %s/%s/ %s (dump %s) in %s, %s/s; %d databases, sha256 %s\n", m.ID, strings.TrimSuffix(loc.String(), "/"), m.ID,
 			byteSize(m.Data.Bytes), byteSize(m.Data.DumpBytes), took.Round(time.Millisecond), byteSize(int64(float64(m.Data.DumpBytes)/took.Seconds())),
 			len(m.Databases), m.Data.SHA256[:12])
 		return err
 	}})
+}
+
+// prune applies the retention after a backup, reporting on stderr.
+func (o *BackupOptions) prune(ctx context.Context, loc location.Location) error {
+	cat, err := backup.List(ctx, loc)
+	if err != nil {
+		return err
+	}
+	before := time.Now().Add(-backup.DefaultDebrisAge)
+	plan := backup.PlanPrune(cat, o.Retention, before)
+	if err := backup.Prune(ctx, loc, cat, plan, before); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.ErrOut, "pruned: kept %d, deleted %d (%s), removed %d incomplete (%s)\n",
+		len(plan.Keep), len(plan.Delete), list(plan.Delete), len(plan.Debris), list(plan.Debris))
+	return nil
 }

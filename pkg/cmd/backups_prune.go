@@ -35,7 +35,7 @@ type PruneOptions struct {
 
 // NewCmdBackupsPrune returns `kubectl stack backups prune`.
 func NewCmdBackupsPrune(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &PruneOptions{printFlags: newPrintFlags(false), DryRun: "none", DebrisAge: time.Hour, IOStreams: streams}
+	o := &PruneOptions{printFlags: newPrintFlags(false), DryRun: "none", DebrisAge: backup.DefaultDebrisAge, IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "prune --keep-last N [--keep-daily D] [--keep-weekly W]",
 		Short: "Delete the backups a retention policy does not keep, and incomplete ones",

@@ -219,35 +219,3 @@ func noFiles(t *testing.T, dir string) {
 		}
 	}
 }
-
-// scheduledBackupRuns starts the scheduled-backup component's job once
-// beside the dev stack: Pod Security admits it, the NetworkPolicies let it
-// reach the database, and it writes a complete dump.
-func scheduledBackupRuns(t *testing.T) {
-	rendered := mustKubectl(t, time.Minute, "kustomize", "overlays/scheduled-backup")
-	// Dev generates the Secret with a hash suffix; prod's is created by hand.
-	db, err := env.client.AppsV1().StatefulSets(stack.Namespace).Get(context.Background(), stack.Database.Name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := db.Spec.Template.Spec.Containers[0].Env[0].ValueFrom.SecretKeyRef.Name
-	rendered = strings.ReplaceAll(rendered, "name: "+stack.MySQLSecret+"\n", "name: "+secret+"\n")
-	manifest := filepath.Join(t.TempDir(), "scheduled-backup.yaml")
-	if err := os.WriteFile(manifest, []byte(rendered), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	mustKubectl(t, time.Minute, "apply", "-f", manifest)
-	t.Cleanup(func() { kubectl(t, time.Minute, "delete", "-f", manifest, "--ignore-not-found") })
-	mustKubectl(t, time.Minute, "-n", stack.Namespace, "create", "job", "backup-now", "--from=cronjob/mysql-backup")
-	t.Cleanup(func() {
-		kubectl(t, time.Minute, "-n", stack.Namespace, "delete", "job", "backup-now", "--ignore-not-found")
-	})
-	if r := kubectl(t, 4*time.Minute, "-n", stack.Namespace, "wait", "--for=condition=complete", "job/backup-now", "--timeout=3m"); r.code != 0 {
-		logs := kubectl(t, time.Minute, "-n", stack.Namespace, "logs", "job/backup-now")
-		t.Fatalf("the scheduled backup did not complete: %s\nlogs:\n%s%s", r.stderr, logs.stdout, logs.stderr)
-	}
-	logs := mustKubectl(t, time.Minute, "-n", stack.Namespace, "logs", "job/backup-now")
-	if !strings.Contains(logs, "wrote /backups/kubectl-stack-") {
-		t.Fatalf("the scheduled backup's log does not name its dump:\n%s", logs)
-	}
-}

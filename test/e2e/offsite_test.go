@@ -5,6 +5,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // offsite is the object store the off-site backup steps share, and the
@@ -234,5 +237,62 @@ func noScratchNamespaces(t *testing.T) {
 		if ns.DeletionTimestamp == nil {
 			t.Errorf("the restore test left namespace %s", ns.Name)
 		}
+	}
+}
+
+// scheduledBackupRuns starts the scheduled-backup component's job once
+// beside the dev stack, pointed at the test's object store: Pod Security
+// admits it, its RBAC lets it exec mysqldump in mysql-0, its
+// NetworkPolicy lets it reach the API server and the store, and its
+// backup is complete and passes a restore test.
+func scheduledBackupRuns(t *testing.T) {
+	s := offsite.store
+	api, err := env.client.CoreV1().Endpoints("default").Get(context.Background(), "kubernetes", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiIP, apiPort := api.Subsets[0].Addresses[0].IP, api.Subsets[0].Ports[0].Port
+	_, storePort, _ := strings.Cut(s.addr, env.nodeIP+":")
+	rendered := mustKubectl(t, time.Minute, "kustomize", "overlays/scheduled-backup")
+	for from, to := range map[string]string{
+		"cidr: 203.0.113.1/32": "cidr: " + apiIP + "/32",
+		"port: 6443":           "port: " + strconv.Itoa(int(apiPort)),
+		"cidr: 203.0.113.2/32": "cidr: " + env.nodeIP + "/32",
+		"port: 443":            "port: " + storePort,
+		"https://203.0.113.2":  s.endpoint(),
+		"s3://kubectl-stack-backups/k8s-assignment": "s3://" + bucket + "/cron",
+	} {
+		if !strings.Contains(rendered, from) {
+			t.Fatalf("the component no longer holds %q", from)
+		}
+		rendered = strings.ReplaceAll(rendered, from, to)
+	}
+	manifest := filepath.Join(t.TempDir(), "scheduled-backup.yaml")
+	if err := os.WriteFile(manifest, []byte(rendered), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustKubectl(t, time.Minute, "-n", stack.Namespace, "create", "secret", "generic", "mysql-backup-credentials",
+		"--from-literal=AWS_ACCESS_KEY_ID="+s.access, "--from-literal=AWS_SECRET_ACCESS_KEY="+s.secret)
+	t.Cleanup(func() {
+		kubectl(t, time.Minute, "-n", stack.Namespace, "delete", "secret", "mysql-backup-credentials", "--ignore-not-found")
+	})
+	mustKubectl(t, time.Minute, "apply", "-f", manifest)
+	t.Cleanup(func() { kubectl(t, time.Minute, "delete", "-f", manifest, "--ignore-not-found") })
+	mustKubectl(t, time.Minute, "-n", stack.Namespace, "create", "job", "backup-now", "--from=cronjob/mysql-backup")
+	t.Cleanup(func() {
+		kubectl(t, time.Minute, "-n", stack.Namespace, "delete", "job", "backup-now", "--ignore-not-found")
+	})
+	if r := kubectl(t, 4*time.Minute, "-n", stack.Namespace, "wait", "--for=condition=complete", "job/backup-now", "--timeout=3m"); r.code != 0 {
+		logs := kubectl(t, time.Minute, "-n", stack.Namespace, "logs", "job/backup-now")
+		t.Fatalf("the scheduled backup did not complete: %s\nlogs:\n%s%s", r.stderr, logs.stdout, logs.stderr)
+	}
+	logs := mustKubectl(t, time.Minute, "-n", stack.Namespace, "logs", "job/backup-now")
+	t.Logf("the job's log:\n%s", logs)
+	cron := "s3://" + bucket + "/cron"
+	if ids := complete(listBackups(t, cron)); len(ids) != 1 || !strings.Contains(logs, "pruned: kept 1") {
+		t.Fatalf("the job wrote %v to %s, want one backup, and its prune", ids, cron)
+	}
+	if out := mustStackS3(t, "backup", "verify", "--from", cron); !strings.Contains(out, "passed") {
+		t.Fatalf("the scheduled backup's restore test: %s", out)
 	}
 }
