@@ -1,8 +1,14 @@
-// Command backup benchmarks `kubectl stack backup` against what a user
-// would otherwise run, `kubectl exec mysql-0 -- mysqldump ... | gzip > file`,
-// on the same data (MB megabytes of rows seeded into the dev stack),
-// measured alternately in the same run. Run it through hack/bench/backup.sh,
-// which brings the cluster up, applies overlays/dev, and removes it all.
+// Command backup benchmarks `kubectl stack backup` and `restore` against
+// what a user would otherwise run, on the same data (MB megabytes of rows
+// seeded into the dev stack), measured alternately in the same run:
+//   - backup to a file vs `kubectl exec mysql-0 -- mysqldump | gzip > file`
+//   - backup --to s3:// vs the same pipe into `mc pipe` (a streaming S3
+//     uploader built from the module proxy), both into one versitygw
+//   - restore into an emptied database vs `gunzip -c | kubectl exec -i
+//     mysql-0 -- mysql`
+//
+// Run it through hack/bench/backup.sh, which brings the cluster up, builds
+// mc, applies overlays/dev, and removes it all.
 package main
 
 import (
@@ -22,25 +28,37 @@ func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the local cluster")
 	kubectl := flag.String("kubectl", kit.Kubectl(), "the kubectl to compare with (default: $KUBECTL, else kubectl)")
 	mb := flag.Int("mb", 200, "megabytes of rows to seed")
-	runs := flag.Int("runs", 5, "runs of each command")
+	runs := flag.Int("runs", 3, "runs of each command")
+	mc := flag.String("mc", os.Getenv("MC"), "the mc binary (default $MC)")
 	flag.Parse()
-	if err := run(*kubeconfig, *kubectl, *mb, *runs); err != nil {
+	if err := run(bench{kubeconfig: *kubeconfig, kubectl: *kubectl, mc: *mc}, *mb, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubeconfig, kubectl string, mb, runs int) error {
+// bench is what the commands run with.
+type bench struct {
+	kubeconfig, kubectl, mc, plugin, dir string
+	store                                *store
+}
+
+func run(b bench, mb, runs int) error {
+	kubeconfig, kubectl := b.kubeconfig, b.kubectl
 	dir, err := os.MkdirTemp("", "kubectl-stack-bench-backup-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	plugin := filepath.Join(dir, "kubectl-stack")
-	if out, err := exec.Command("go", "build", "-o", plugin, "./cmd/kubectl-stack").CombinedOutput(); err != nil {
+	b.dir, b.plugin = dir, filepath.Join(dir, "kubectl-stack")
+	if out, err := exec.Command("go", "build", "-o", b.plugin, "./cmd/kubectl-stack").CombinedOutput(); err != nil {
 		return fmt.Errorf("building the plugin: %v: %s", err, out)
 	}
-	if out, err := exec.Command(plugin, "--kubeconfig", kubeconfig, "apply", "-k", "overlays/dev", "--timeout=5m").CombinedOutput(); err != nil {
+	if b.store, err = startStore(dir); err != nil {
+		return err
+	}
+	defer b.store.stop()
+	if out, err := exec.Command(b.plugin, "--kubeconfig", kubeconfig, "apply", "-k", "overlays/dev", "--timeout=5m").CombinedOutput(); err != nil {
 		return fmt.Errorf("applying overlays/dev: %v: %s", err, out)
 	}
 	start := time.Now()
@@ -51,20 +69,50 @@ func run(kubeconfig, kubectl string, mb, runs int) error {
 	// in it for the next demo or test run.
 	defer func() { _ = sqlExec(kubeconfig, kubectl, "DROP DATABASE IF EXISTS bench;\n") }()
 	fmt.Fprintf(os.Stderr, "seeded %d MB in %s\n", mb, time.Since(start).Round(time.Second))
-
-	mine := []string{plugin, "--kubeconfig", kubeconfig, "backup", filepath.Join(dir, "plugin.sql.gz"), "--force"}
-	anchor := []string{"bash", "-o", "pipefail", "-c", fmt.Sprintf(`%s --kubeconfig %s -n %s exec %s -c %s -- sh -c 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysqldump -uroot --single-transaction --routines --triggers --events --hex-blob --databases bench "$MYSQL_DATABASE"' | gzip > %s`,
-		kubectl, kubeconfig, stack.Namespace, stack.MySQLPod, stack.MySQLContainer, filepath.Join(dir, "anchor.sql.gz"))}
-	if _, _, err := kit.Compare(1, mine, anchor); err != nil { // warm the server's buffers
-		return err
-	}
-	plugins, anchors, err := kit.Compare(runs, mine, anchor)
-	if err != nil {
-		return err
-	}
 	host, _ := os.Hostname()
 	fmt.Printf("backup benchmark: %d MB of rows in the dev stack's MariaDB; %d runs each; %s\n", mb, runs, host)
-	return kit.Record(kit.TimedRow(fmt.Sprintf("backup of %d MB", mb), plugins, anchors, "kubectl exec mysql-0 -- mysqldump | gzip", "<= 1.1x"))
+	for _, r := range b.rows(mb) {
+		if _, _, err := kit.Compare(1, r.mine, r.anchor); err != nil { // warm the server's buffers
+			return err
+		}
+		mine, theirs, err := kit.Compare(runs, r.mine, r.anchor)
+		if err != nil {
+			return err
+		}
+		if err := kit.Record(kit.TimedRow(r.what, mine, theirs, r.anchorName, r.target)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// row is one comparison.
+type row struct {
+	what, anchorName, target string
+	mine, anchor             []string
+}
+
+func (b bench) rows(mb int) []row {
+	dump := fmt.Sprintf(`%s --kubeconfig %s -n %s exec %s -c %s -- sh -c 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysqldump -uroot --single-transaction --routines --triggers --events --hex-blob --databases bench "$MYSQL_DATABASE"'`,
+		b.kubectl, b.kubeconfig, stack.Namespace, stack.MySQLPod, stack.MySQLContainer)
+	load := fmt.Sprintf(`%s --kubeconfig %s -n %s exec -i %s -c %s -- sh -c 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot'`,
+		b.kubectl, b.kubeconfig, stack.Namespace, stack.MySQLPod, stack.MySQLContainer)
+	// Both restores start from an emptied database, as after a loss.
+	drop := fmt.Sprintf(`%s --kubeconfig %s -n %s exec %s -c %s -- sh -c 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot -e "DROP DATABASE IF EXISTS bench"'`,
+		b.kubectl, b.kubeconfig, stack.Namespace, stack.MySQLPod, stack.MySQLContainer)
+	file, anchorFile := filepath.Join(b.dir, "plugin.sql.gz"), filepath.Join(b.dir, "anchor.sql.gz")
+	sh := func(script string) []string { return []string{"bash", "-o", "pipefail", "-c", script} }
+	return []row{
+		{what: fmt.Sprintf("backup of %d MB to a file", mb), anchorName: "kubectl exec mysql-0 -- mysqldump | gzip > file", target: "<= 0.7x",
+			mine:   []string{b.plugin, "--kubeconfig", b.kubeconfig, "backup", file, "--force"},
+			anchor: sh(dump + " | gzip > " + anchorFile)},
+		{what: fmt.Sprintf("backup of %d MB to an S3 bucket", mb), anchorName: "kubectl exec mysql-0 -- mysqldump | gzip | mc pipe", target: "<= 0.8x",
+			mine:   append([]string{"env"}, append(b.store.env(), b.plugin, "--kubeconfig", b.kubeconfig, "backup", "--to", "s3://"+storeBucket+"/plugin")...),
+			anchor: sh(fmt.Sprintf("%s | gzip | env %s %s pipe bench/%s/anchor.sql.gz", dump, b.store.mcHost(), b.mc, storeBucket))},
+		{what: fmt.Sprintf("restore of %d MB into an emptied database", mb), anchorName: "gunzip -c file | kubectl exec -i mysql-0 -- mysql", target: "<= 1.0x",
+			mine:   sh(drop + " && " + b.plugin + " --kubeconfig " + b.kubeconfig + " restore " + file + " --yes"),
+			anchor: sh(drop + " && gunzip -c " + anchorFile + " | " + load)},
+	}
 }
 
 // seed creates mb megabytes of rows in batches of about 10 MB (10,000
