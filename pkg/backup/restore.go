@@ -128,12 +128,11 @@ func load(ctx context.Context, db *database, d *Dump) error {
 	return feed(ctx, db, restoreScript, dump)
 }
 
-// feed streams a dump into a mysql client (the script's, which runs it in
-// one transaction per table, see oneTransaction) and checks the client ran
-// it to its end and committed.
+// feed streams a dump into a mysql client and checks the client ran it to
+// its end.
 func feed(ctx context.Context, db *database, script string, dump io.Reader) error {
 	stdout := &tail{max: 4096}
-	in := io.MultiReader(dump, strings.NewReader("\nCOMMIT;\nSELECT '"+doneMark+"';\n"))
+	in := io.MultiReader(dump, strings.NewReader("\nSELECT '"+doneMark+"';\n"))
 	if err := db.run(ctx, script, in, stdout); err != nil {
 		return err
 	}

@@ -33,13 +33,6 @@ mysqldump --defaults-extra-file="$cnf" --single-transaction --routines --trigger
 `
 }
 
-// oneTransaction makes a load commit once per table (mysqldump's UNLOCK
-// TABLES and DDL commit) and once at the end (feed's COMMIT), not once per
-// INSERT: each commit is a log flush, and a dump is thousands of INSERTs.
-// It is an option of the client, so the dump's line numbers, which the
-// server's errors name, stay as they are.
-const oneTransaction = `--init-command='SET autocommit=0'`
-
 // clientPIDFile records the PID of the mysql client a restore feeds, in the
 // pod's /tmp (an emptyDir: it goes with the pod).
 const clientPIDFile = "/tmp/.kubectl-stack-restore.pid"
@@ -49,7 +42,7 @@ const clientPIDFile = "/tmp/.kubectl-stack-restore.pid"
 // a client that still reads what reached it. (sh points a background job's
 // stdin at /dev/null before its own redirections, so stdin goes by fd 3.)
 const restoreScript = credentials + `exec 3<&0
-mysql --defaults-extra-file="$cnf" --batch ` + oneTransaction + ` <&3 3<&- &
+mysql --defaults-extra-file="$cnf" --batch <&3 3<&- &
 pid=$!
 exec 3<&-
 echo $pid > ` + clientPIDFile + `
@@ -73,7 +66,7 @@ fi
 
 // rollbackScript stops an earlier restore's client, then feeds stdin to a
 // new one.
-const rollbackScript = credentials + stopRestoreClient + `mysql --defaults-extra-file="$cnf" --batch ` + oneTransaction + `
+const rollbackScript = credentials + stopRestoreClient + `mysql --defaults-extra-file="$cnf" --batch
 `
 
 // queryScript runs the SQL on stdin and prints tab-separated rows.
