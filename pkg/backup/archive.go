@@ -55,13 +55,23 @@ func Archive(ctx context.Context, c *kube.Clients, o ArchiveOptions) (*Manifest,
 	if err != nil {
 		return nil, fmt.Errorf("backup not written: %w", err)
 	}
-	if m.Databases, m.Server, err = snapshot(ctx, db, names); err != nil {
-		return nil, fmt.Errorf("backup not written: %w", err)
-	}
 	if o.Progress != nil {
 		fmt.Fprintf(o.Progress, "backing up %d databases of namespace %s to %s%s/ ...\n", len(names), o.Namespace, o.Location, m.ID)
 	}
-	if err := upload(ctx, db, o, m, names); err != nil {
+	// The counts and checksums are read beside the dump, in a session of
+	// their own, so the backup takes as long as the dump alone.
+	snapped := make(chan error, 1)
+	go func() {
+		var err error
+		m.Databases, m.Server, err = snapshot(ctx, db, names)
+		snapped <- err
+	}()
+	err = upload(ctx, db, o, m, names)
+	if serr := <-snapped; err == nil && serr != nil {
+		_ = o.Location.Delete(context.WithoutCancel(ctx), []string{m.ID + "/" + m.Data.Key})
+		err = fmt.Errorf("reading the tables' counts and checksums: %w", serr)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("backup %s not written: %w", m.ID, err)
 	}
 	m.Finished = time.Now().UTC()
@@ -113,22 +123,18 @@ var errStoreFailed = errors.New("the upload failed")
 // named ones. It fails unless the dump ended with its completion trailer,
 // and returns the dump's size.
 func dumpTo(ctx context.Context, db *database, w io.Writer, c Compression, names []string) (int64, error) {
-	sink, err := c.compressor(w)
-	if err != nil {
-		return 0, err
+	stream := newPodStream(c, w)
+	if err := db.run(ctx, dumpScript(names), nil, stream); err != nil {
+		stream.abort(err)
+		return stream.counted.n, err
 	}
-	trailer := &tail{max: 256}
-	counted := &counter{}
-	if err := db.run(ctx, dumpScript(names), nil, io.MultiWriter(sink, trailer, counted)); err != nil {
-		return counted.n, err
+	if err := stream.Close(); err != nil {
+		return stream.counted.n, err
 	}
-	if !completed(trailer.buf) {
-		return counted.n, &TrailerError{Bytes: counted.n}
+	if !completed(stream.trailer.buf) {
+		return stream.counted.n, &TrailerError{Bytes: stream.counted.n}
 	}
-	if err := sink.Close(); err != nil {
-		return counted.n, localError("write", err)
-	}
-	return counted.n, nil
+	return stream.counted.n, nil
 }
 
 // TrailerError is a dump that ended without mysqldump's completion line.

@@ -21,7 +21,10 @@ var systemSchemas = []string{"mysql", "information_schema", "performance_schema"
 
 // dumpScript dumps the named databases, or every user database when none
 // is named, consistently (one transaction) with routines, triggers and
-// events. It fails when there is nothing to dump.
+// events. It fails when there is nothing to dump. When the container has
+// gzip, the dump leaves it compressed with gzip -1: the exec stream, at
+// about 30 MB/s, is slower than mysqldump and gzip -1 together. A FIFO
+// keeps mysqldump's exit status, which a pipe in sh would lose.
 func dumpScript(databases []string) string {
 	list := `set -- $(mysql --defaults-extra-file="$cnf" -N -B -e "SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN (` + sqlStrings(systemSchemas) + `)")`
 	if len(databases) > 0 {
@@ -29,7 +32,17 @@ func dumpScript(databases []string) string {
 	}
 	return credentials + list + `
 if [ $# -eq 0 ]; then echo "the server holds no user database to back up" >&2; exit 3; fi
-mysqldump --defaults-extra-file="$cnf" --single-transaction --routines --triggers --events --hex-blob --databases "$@"
+dump() { mysqldump --defaults-extra-file="$cnf" --single-transaction --routines --triggers --events --hex-blob --databases "$@"; }
+if ! command -v gzip >/dev/null 2>&1; then dump "$@"; exit; fi
+fifo=/tmp/.kubectl-stack-dump-$$
+mkfifo "$fifo"
+trap 'rm -f "$cnf" "$fifo"' EXIT
+gzip -1 < "$fifo" &
+gz=$!
+rc=0
+dump "$@" > "$fifo" || rc=$?
+wait $gz || exit $?
+exit $rc
 `
 }
 

@@ -33,9 +33,9 @@ func userDatabases(ctx context.Context, db *database, named []string) ([]string,
 }
 
 // snapshot reads, in one consistent snapshot, every table's exact row
-// count and CHECKSUM TABLE, and the server's version. The dump's own
-// transaction begins just after it: on a database written to meanwhile
-// the two can differ, which the manifest's reader learns from verify.
+// count and CHECKSUM TABLE, and the server's version. It runs beside the
+// dump, whose own transaction begins at about the same moment: on a
+// database written to meanwhile the two can differ, which verify reports.
 func snapshot(ctx context.Context, db *database, names []string) ([]Database, Server, error) {
 	tables, err := query(ctx, db, "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema IN ("+sqlStrings(names)+") ORDER BY table_schema, table_name")
 	if err != nil {
