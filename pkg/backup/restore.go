@@ -2,7 +2,6 @@ package backup
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -118,51 +117,22 @@ func load(ctx context.Context, db *database, d *Dump) error {
 		return localError("open", err)
 	}
 	defer f.Close()
-	gzipped, err := podHasGzip(ctx, db)
-	if err != nil {
-		return err
-	}
-	if err := db.run(ctx, queryScript, strings.NewReader(dropDatabases(d.Databases)), io.Discard); err != nil {
-		return err
-	}
-	if gzipped && d.Compression == Gzip {
-		return feed(ctx, db, restoreScript(true), f, bytes.NewReader(gzipMember(doneQuery)))
-	}
 	dump, err := d.Compression.decompressor(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.Path, err)
 	}
 	defer dump.Close()
-	return feed(ctx, db, restoreScript(false), dump, strings.NewReader(doneQuery))
-}
-
-// doneQuery follows the dump: the client printing doneMark proves it ran
-// the dump to its end.
-const doneQuery = "\nSELECT '" + doneMark + "';\n"
-
-func podHasGzip(ctx context.Context, db *database) (bool, error) {
-	var out bytes.Buffer
-	if err := db.run(ctx, hasGzipScript, nil, &out); err != nil {
-		return false, err
+	if err := db.run(ctx, queryScript, strings.NewReader(dropDatabases(d.Databases)), io.Discard); err != nil {
+		return err
 	}
-	return strings.TrimSpace(out.String()) == "yes", nil
+	return feed(ctx, db, restoreScript, dump)
 }
 
-// gzipMember is s as a gzip member of its own: appended to a gzip file,
-// gzip -d reads both as one stream.
-func gzipMember(s string) []byte {
-	var b bytes.Buffer
-	gz := gzip.NewWriter(&b)
-	_, _ = gz.Write([]byte(s))
-	_ = gz.Close()
-	return b.Bytes()
-}
-
-// feed streams a dump, then end, into a mysql client and checks the
-// client ran it to its end.
-func feed(ctx context.Context, db *database, script string, dump, end io.Reader) error {
+// feed streams a dump into a mysql client and checks the client ran it to
+// its end.
+func feed(ctx context.Context, db *database, script string, dump io.Reader) error {
 	stdout := &tail{max: 4096}
-	in := io.MultiReader(dump, end)
+	in := io.MultiReader(dump, strings.NewReader("\nSELECT '"+doneMark+"';\n"))
 	if err := db.run(ctx, script, in, stdout); err != nil {
 		return err
 	}

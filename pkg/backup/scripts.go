@@ -54,16 +54,8 @@ const clientPIDFile = "/tmp/.kubectl-stack-restore.pid"
 // that putting the databases back after a broken connection can first stop
 // a client that still reads what reached it. (sh points a background job's
 // stdin at /dev/null before its own redirections, so stdin goes by fd 3.)
-// Gzipped, stdin is decompressed in the pod: the exec stream carries the
-// compressed bytes, a fraction of the dump. $! is then the PID of the
-// pipeline's last command, the client.
-func restoreScript(gzipped bool) string {
-	client := `mysql --defaults-extra-file="$cnf" --batch <&3 3<&- &`
-	if gzipped {
-		client = `gzip -dc <&3 3<&- | mysql --defaults-extra-file="$cnf" --batch 3<&- &`
-	}
-	return credentials + `exec 3<&0
-` + client + `
+const restoreScript = credentials + `exec 3<&0
+mysql --defaults-extra-file="$cnf" --batch <&3 3<&- &
 pid=$!
 exec 3<&-
 echo $pid > ` + clientPIDFile + `
@@ -72,10 +64,6 @@ wait $pid || rc=$?
 rm -f ` + clientPIDFile + `
 exit $rc
 `
-}
-
-// hasGzipScript says whether the container has gzip.
-const hasGzipScript = `command -v gzip >/dev/null 2>&1 && echo yes || echo no`
 
 // stopRestoreClient ends the mysql client of an earlier restore, if it
 // still runs in this pod, and waits until it is gone; the server then ends
