@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -68,8 +67,7 @@ var (
 )
 
 // sniff tells a dump's compression by its first bytes.
-func sniff(r *bufio.Reader) Compression {
-	head, _ := r.Peek(4)
+func sniff(head []byte) Compression {
 	switch {
 	case bytes.HasPrefix(head, gzipMagic):
 		return Gzip

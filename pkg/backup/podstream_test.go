@@ -37,21 +37,11 @@ func TestPodStreamRoutes(t *testing.T) {
 			if string(plain) != sampleDump || s.counted.n != int64(len(sampleDump)) || !completed(s.trailer.buf) {
 				t.Errorf("%s from the pod, %s wanted: %d bytes, counted %d, trailer %q", fromPod, want, len(plain), s.counted.n, s.trailer.buf)
 			}
-			if sniff := sniffBytes(out.Bytes()); sniff != want {
-				t.Errorf("%s from the pod, %s wanted: the output is %s", fromPod, want, sniff)
+			if got := sniff(out.Bytes()); got != want {
+				t.Errorf("%s from the pod, %s wanted: the output is %s", fromPod, want, got)
 			}
 		}
 	}
-}
-
-func sniffBytes(b []byte) Compression {
-	switch {
-	case bytes.HasPrefix(b, gzipMagic):
-		return Gzip
-	case bytes.HasPrefix(b, zstdMagic):
-		return Zstd
-	}
-	return None
 }
 
 func TestPodStreamRefusesBrokenGzip(t *testing.T) {

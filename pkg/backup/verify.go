@@ -44,7 +44,8 @@ func Verify(path string) (*Dump, error) {
 	hash := sha256.New()
 	raw := bufio.NewReaderSize(io.TeeReader(f, hash), 1<<16)
 	d := &Dump{Path: path}
-	d.Compression = sniff(raw)
+	head, _ := raw.Peek(len(zstdMagic))
+	d.Compression = sniff(head)
 	scanErr := d.scan(raw)
 	if _, err := io.Copy(io.Discard, raw); err != nil { // hash the rest
 		return nil, fmt.Errorf("reading the backup: %w", err)

@@ -76,11 +76,7 @@ func (o *VerifyOptions) Validate() error { return nil }
 
 // Run tests the backup and prints the verdict.
 func (o *VerifyOptions) Run(ctx context.Context) error {
-	loc, err := o.From.open()
-	if err != nil {
-		return err
-	}
-	cat, err := backup.List(ctx, loc)
+	loc, cat, err := o.From.catalog(ctx)
 	if err != nil {
 		return err
 	}

@@ -63,11 +63,7 @@ func (o *BackupsOptions) Validate() error { return nil }
 
 // Run lists the location.
 func (o *BackupsOptions) Run(ctx context.Context) error {
-	loc, err := o.From.open()
-	if err != nil {
-		return err
-	}
-	cat, err := backup.List(ctx, loc)
+	_, cat, err := o.From.catalog(ctx)
 	if err != nil {
 		return err
 	}

@@ -83,11 +83,7 @@ func (o *PruneOptions) Validate() error {
 
 // Run plans and, unless a dry run, deletes.
 func (o *PruneOptions) Run(ctx context.Context) error {
-	loc, err := o.From.open()
-	if err != nil {
-		return err
-	}
-	cat, err := backup.List(ctx, loc)
+	loc, cat, err := o.From.catalog(ctx)
 	if err != nil {
 		return err
 	}

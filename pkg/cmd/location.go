@@ -1,10 +1,12 @@
 package cmd
 
 import (
+	"context"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
 	"github.com/kubectl-stack/kubectl-stack/pkg/location"
 )
 
@@ -34,6 +36,16 @@ func (l *locationFlags) addFlags(cmd *cobra.Command, name, usage string, fromEnv
 	cmd.Flags().BoolVar(&l.s3.PathStyle, "s3-path-style", false, "address the bucket in the URL's path, not its host name (most S3-compatible servers need it; detected when not given)")
 	cmd.Flags().StringVar(&l.s3.CAFile, "s3-ca-file", "", "PEM file of the CA that signed the object store's certificate")
 	cmd.Flags().IntVar(&l.s3.PartSizeMiB, "s3-part-size", 16, "MiB per part of an upload; 4 parts are in flight, so this sets the memory an upload takes")
+}
+
+// catalog opens the location and lists its backups.
+func (l *locationFlags) catalog(ctx context.Context) (location.Location, *backup.Catalog, error) {
+	loc, err := l.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	cat, err := backup.List(ctx, loc)
+	return loc, cat, err
 }
 
 // open parses the location and builds its client.

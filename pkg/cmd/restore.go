@@ -208,11 +208,7 @@ func rollbackContext() (context.Context, context.CancelFunc) {
 // fetch downloads the backup o.Path names from the location, checked
 // against its manifest.
 func (o *RestoreOptions) fetch(ctx context.Context) error {
-	loc, err := o.From.open()
-	if err != nil {
-		return err
-	}
-	cat, err := backup.List(ctx, loc)
+	loc, cat, err := o.From.catalog(ctx)
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,3 @@ func Parse(raw string, s3 S3Options) (Location, error) {
 	}
 	return newLocal(raw)
 }
-
-// IsS3 tells whether a location names an object store.
-func IsS3(raw string) bool { return strings.HasPrefix(raw, "s3://") }
