@@ -66,9 +66,9 @@ func NewCmdBackup(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 			with FILE.sha256 beside it; a failure or Ctrl-C leaves nothing behind.
 
 			With --to LOCATION (s3://BUCKET/PREFIX, or a local folder) the dump streams to
-			LOCATION/ID/ (ID is the UTC time it began), compressed on this machine, with no
-			local copy; an object store receives it as a multipart upload. The tables' exact
-			row counts and CHECKSUM TABLE values are read in one consistent snapshot first.
+			LOCATION/ID/ (ID is the UTC time it began), with no local copy; an object store
+			receives it as a multipart upload. The tables' exact row counts and CHECKSUM TABLE
+			values are read in one consistent snapshot, in a session beside the dump's.
 			manifest.json (databases, tables, sizes, the data's sha256, the server's version,
 			the plugin's) is written last: a backup without it is incomplete, never listed as
 			restorable, and removed by the next 'kubectl stack backups prune'. Credentials
@@ -84,7 +84,7 @@ func NewCmdBackup(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 	}
 	cmd.Flags().BoolVar(&o.Gzip, "gzip", o.Gzip, "compress the dump with gzip")
 	_ = cmd.Flags().MarkDeprecated("gzip", "use --compression none for an uncompressed dump")
-	cmd.Flags().StringVar(&o.Compression, "compression", o.Compression, "gzip, zstd or none; compressed in parallel on every core")
+	cmd.Flags().StringVar(&o.Compression, "compression", o.Compression, "gzip (gzip -1 in the pod, or in parallel here when its image has no gzip), zstd (in parallel on every core here) or none")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "replace FILE if it exists")
 	o.To.addFlags(cmd, "to", "back up into this location, s3://BUCKET/PREFIX or a folder, instead of FILE", false)
 	cmd.Flags().IntVar(&o.Retention.Last, "keep-last", 0, "with --to: then prune, keeping the newest N backups (see 'backups prune')")
