@@ -2,6 +2,7 @@ package localcluster
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,29 +37,81 @@ func Restart(dir, program string) error {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		log, err := os.OpenFile(filepath.Join(dir, program+".log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		newPID, err := startAgain(dir, program, argv)
 		if err != nil {
 			return err
 		}
-		defer log.Close()
-		cmd := exec.Command(argv[0], argv[1:]...)
-		cmd.Stdout, cmd.Stderr = log, log
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("starting %s again: %w", program, err)
-		}
-		pids[i] = cmd.Process.Pid
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		if err := writePIDs(dir, pids); err != nil {
-			return err
-		}
-		select {
-		case err := <-exited:
-			return fmt.Errorf("%s exited as it started again (%v); its log %s says why", program, err, log.Name())
-		case <-time.After(5 * time.Second):
-			return nil
-		}
+		pids[i] = newPID
+		return writePIDs(dir, pids)
 	}
 	return fmt.Errorf("no %s of the cluster in %s runs", program, dir)
+}
+
+// restartAttempts is how often startAgain starts a program that exits at
+// once, as the supervisor of a real node (systemd's Restart=always) would:
+// on a loaded machine a successor may start before the kernel has
+// released everything its predecessor held.
+const restartAttempts = 3
+
+// startAgain starts argv, appending to the program's log, and returns its
+// PID once it has run for five seconds. When it exits before, the error
+// quotes the end of what it logged.
+func startAgain(dir, program string, argv []string) (int, error) {
+	logPath := filepath.Join(dir, program+".log")
+	var failure error
+	for attempt := 1; attempt <= restartAttempts; attempt++ {
+		pid, err := startOnce(logPath, argv)
+		if err == nil {
+			return pid, nil
+		}
+		failure = fmt.Errorf("%s exited as it started again (attempt %d of %d): %w", program, attempt, restartAttempts, err)
+		time.Sleep(time.Second)
+	}
+	return 0, failure
+}
+
+func startOnce(logPath string, argv []string) (int, error) {
+	log, err := os.OpenFile(logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	defer log.Close()
+	start, err := log.Seek(0, io.SeekEnd)
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("starting: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		return 0, fmt.Errorf("%v; the end of its log %s:\n%s", err, logPath, logTail(logPath, start, 2048))
+	case <-time.After(5 * time.Second):
+		return cmd.Process.Pid, nil
+	}
+}
+
+// logTail is at most limit bytes of the end of what was written to path
+// after offset from.
+func logTail(path string, from, limit int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	end, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return err.Error()
+	}
+	from = max(from, end-limit)
+	buf := make([]byte, end-from)
+	if _, err := f.ReadAt(buf, from); err != nil && err != io.EOF {
+		return err.Error()
+	}
+	return string(buf)
 }
