@@ -106,9 +106,6 @@ func (db *database) run(ctx context.Context, script string, stdin io.Reader, std
 	defer cancel()
 	stderr := &tail{max: 4096}
 	in := &readSide{r: stdin}
-	if h, ok := stdin.(heldOpen); ok {
-		in = &readSide{r: h.Reader, hold: ctx.Done()}
-	}
 	out := &writeSide{w: stdout, cancel: cancel}
 	var execIn io.Reader
 	if stdin != nil {
@@ -154,8 +151,6 @@ type readSide struct {
 	r   io.Reader
 	n   int64
 	err error
-	// hold, when set, delays the end of stdin until it is closed.
-	hold <-chan struct{}
 }
 
 func (r *readSide) Read(p []byte) (int, error) {
@@ -164,19 +159,8 @@ func (r *readSide) Read(p []byte) (int, error) {
 	if err != nil && err != io.EOF && r.err == nil {
 		r.err = localError("read", err)
 	}
-	if err == io.EOF && n == 0 && r.hold != nil {
-		<-r.hold
-	}
 	return n, err
 }
-
-// heldOpen is stdin a script reads a known number of bytes of: the exec's
-// stdin stays open after them until the script ends. An exec whose stdin
-// was closed long before its script failed was seen, on a loaded node,
-// never to end: its streams stayed open after every process it started
-// had exited. The executor does not wait for stdin, so holding it costs
-// nothing.
-type heldOpen struct{ io.Reader }
 
 // writeSide takes the exec's stdout. kubectl's executor drops a write
 // error and goes on streaming, so the first one is kept and ends the exec.

@@ -2,7 +2,6 @@ package backup
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -111,67 +110,30 @@ func plan(ctx context.Context, db *database, d *Dump) (*RestoreResult, error) {
 }
 
 // load drops the dump's databases, so that they hold exactly what the dump
-// holds afterwards, and streams the dump into the mysql client: a gzipped
-// dump as it is, to be decompressed in the pod when the container has gzip.
+// holds afterwards, and streams the dump into the mysql client.
 func load(ctx context.Context, db *database, d *Dump) error {
 	f, err := os.Open(d.Path)
 	if err != nil {
 		return localError("open", err)
 	}
 	defer f.Close()
-	inPod := false
-	if d.Compression == Gzip {
-		if inPod, err = podHasGzip(ctx, db); err != nil {
-			return err
-		}
-	}
-	if err := db.run(ctx, queryScript, strings.NewReader(dropDatabases(d.Databases)), io.Discard); err != nil {
-		return err
-	}
-	if inPod {
-		info, err := f.Stat()
-		if err != nil {
-			return localError("stat", err)
-		}
-		end := gzipMember(doneQuery)
-		script := gunzipRestoreScript(info.Size() + int64(len(end)))
-		return feed(ctx, db, script, heldOpen{io.MultiReader(f, bytes.NewReader(end))})
-	}
 	dump, err := d.Compression.decompressor(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.Path, err)
 	}
 	defer dump.Close()
-	return feed(ctx, db, restoreScript, io.MultiReader(dump, strings.NewReader(doneQuery)))
-}
-
-// doneQuery follows the dump: the client printing doneMark proves it ran
-// the dump to its end.
-const doneQuery = "\nSELECT '" + doneMark + "';\n"
-
-func podHasGzip(ctx context.Context, db *database) (bool, error) {
-	var out bytes.Buffer
-	if err := db.run(ctx, hasGzipScript, nil, &out); err != nil {
-		return false, err
+	if err := db.run(ctx, queryScript, strings.NewReader(dropDatabases(d.Databases)), io.Discard); err != nil {
+		return err
 	}
-	return strings.TrimSpace(out.String()) == "yes", nil
+	return feed(ctx, db, restoreScript, dump)
 }
 
-// gzipMember is s as a gzip member of its own: appended to a gzip file,
-// gzip -d reads both as one stream.
-func gzipMember(s string) []byte {
-	var b bytes.Buffer
-	gz := gzip.NewWriter(&b)
-	_, _ = gz.Write([]byte(s))
-	_ = gz.Close()
-	return b.Bytes()
-}
-
-// feed streams a dump that ends in doneQuery into a mysql client and
-// checks the client ran it to its end.
+// feed streams a dump into a mysql client and checks the client ran it to
+// its end.
 func feed(ctx context.Context, db *database, script string, dump io.Reader) error {
 	stdout := &tail{max: 4096}
-	if err := db.run(ctx, script, dump, stdout); err != nil {
+	in := io.MultiReader(dump, strings.NewReader("\nSELECT '"+doneMark+"';\n"))
+	if err := db.run(ctx, script, in, stdout); err != nil {
 		return err
 	}
 	if !strings.Contains(stdout.String(), doneMark) {

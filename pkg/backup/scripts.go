@@ -1,9 +1,6 @@
 package backup
 
-import (
-	"strconv"
-	"strings"
-)
+import "strings"
 
 // credentials writes the root credentials from the container's own
 // environment to a private option file, so they never appear on a command
@@ -59,41 +56,14 @@ const clientPIDFile = "/tmp/.kubectl-stack-restore.pid"
 // stdin at /dev/null before its own redirections, so stdin goes by fd 3.)
 const restoreScript = credentials + `exec 3<&0
 mysql --defaults-extra-file="$cnf" --batch <&3 3<&- &
-` + awaitClient + `exit $rc
-`
-
-// gunzipRestoreScript is restoreScript for a gzipped dump of size bytes,
-// decompressed in the pod, so the exec stream (about 30 MB/s) carries a
-// fraction of the dump. It reads exactly size bytes: the plugin keeps
-// stdin open until the script ends (see heldOpen). gzip writes to a FIFO
-// rather than a pipe so that $! is the client alone, and it is stopped
-// when the client ends first (a statement the server refused).
-func gunzipRestoreScript(size int64) string {
-	return credentials + `exec 3<&0
-fifo=/tmp/.kubectl-stack-restore-$$
-mkfifo "$fifo"
-trap 'rm -f "$cnf" "$fifo"' EXIT
-head -c ` + strconv.FormatInt(size, 10) + ` <&3 3<&- | gzip -dc > "$fifo" &
-gz=$!
-mysql --defaults-extra-file="$cnf" --batch < "$fifo" 3<&- &
-` + awaitClient + `if [ $rc -ne 0 ]; then kill $gz 2>/dev/null || true; fi
-wait $gz || [ $rc -ne 0 ] || rc=$?
-exit $rc
-`
-}
-
-// awaitClient records the PID of the client just started in the
-// background and waits for it, its exit status in $rc.
-const awaitClient = `pid=$!
+pid=$!
 exec 3<&-
 echo $pid > ` + clientPIDFile + `
 rc=0
 wait $pid || rc=$?
 rm -f ` + clientPIDFile + `
+exit $rc
 `
-
-// hasGzipScript says whether the container has gzip.
-const hasGzipScript = `command -v gzip >/dev/null 2>&1 && echo yes || echo no`
 
 // stopRestoreClient ends the mysql client of an earlier restore, if it
 // still runs in this pod, and waits until it is gone; the server then ends
