@@ -1,6 +1,7 @@
 package localcluster
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,21 +55,35 @@ func Restart(dir, program string) error {
 const restartAttempts = 3
 
 // startAgain starts argv, appending to the program's log, and returns its
-// PID once it has run for five seconds. When it exits before, the error
-// quotes the end of what it logged.
+// PID once it has run for five seconds. When it exits before, it is
+// started again, and the last error quotes the end of what it logged.
 func startAgain(dir, program string, argv []string) (int, error) {
 	logPath := filepath.Join(dir, program+".log")
-	var failure error
-	for attempt := 1; attempt <= restartAttempts; attempt++ {
+	for attempt := 1; ; attempt++ {
 		pid, err := startOnce(logPath, argv)
-		if err == nil {
-			return pid, nil
+		var exited *earlyExit
+		if err == nil || !errors.As(err, &exited) {
+			return pid, err
 		}
-		failure = fmt.Errorf("%s exited as it started again (attempt %d of %d): %w", program, attempt, restartAttempts, err)
+		if attempt == restartAttempts {
+			return 0, fmt.Errorf("%s exited as it started again (attempt %d of %d): %w", program, attempt, restartAttempts, err)
+		}
 		time.Sleep(time.Second)
 	}
-	return 0, failure
 }
+
+// earlyExit is a program that exited within its first five seconds.
+type earlyExit struct {
+	err  error
+	path string
+	tail string
+}
+
+func (e *earlyExit) Error() string {
+	return fmt.Sprintf("%v; the end of its log %s:\n%s", e.err, e.path, e.tail)
+}
+
+func (e *earlyExit) Unwrap() error { return e.err }
 
 func startOnce(logPath string, argv []string) (int, error) {
 	log, err := os.OpenFile(logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
@@ -84,13 +99,13 @@ func startOnce(logPath string, argv []string) (int, error) {
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("starting: %w", err)
+		return 0, fmt.Errorf("starting %s: %w", argv[0], err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	select {
 	case err := <-exited:
-		return 0, fmt.Errorf("%v; the end of its log %s:\n%s", err, logPath, logTail(logPath, start, 2048))
+		return 0, &earlyExit{err: err, path: logPath, tail: logTail(logPath, start, 2048)}
 	case <-time.After(5 * time.Second):
 		return cmd.Process.Pid, nil
 	}
