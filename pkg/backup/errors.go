@@ -84,10 +84,16 @@ type StreamError struct {
 }
 
 func (e *StreamError) Error() string {
-	if e.PodGone {
-		return fmt.Sprintf("%s was deleted or restarted after %s had been sent (%s)", stack.MySQLPod, mebibytes(e.Transferred), kube.OneLine(e.Err))
+	// A script fed no stdin (a dump loaded in the pod) sends nothing: how
+	// much it sent says nothing then.
+	sent := ""
+	if e.Transferred > 0 {
+		sent = " after " + mebibytes(e.Transferred) + " had been sent"
 	}
-	return fmt.Sprintf("the connection to %s dropped after %s: %s", stack.MySQLPod, mebibytes(e.Transferred), kube.OneLine(e.Err))
+	if e.PodGone {
+		return fmt.Sprintf("%s was deleted or restarted%s (%s)", stack.MySQLPod, sent, kube.OneLine(e.Err))
+	}
+	return fmt.Sprintf("the connection to %s dropped%s: %s", stack.MySQLPod, sent, kube.OneLine(e.Err))
 }
 
 func (e *StreamError) Unwrap() error { return e.Err }

@@ -110,30 +110,41 @@ func plan(ctx context.Context, db *database, d *Dump) (*RestoreResult, error) {
 }
 
 // load drops the dump's databases, so that they hold exactly what the dump
-// holds afterwards, and streams the dump into the mysql client.
+// holds afterwards, and loads the dump into the mysql client: in the pod
+// when it could be copied there (copyIntoPod), else streamed from here.
 func load(ctx context.Context, db *database, d *Dump) error {
 	f, err := os.Open(d.Path)
 	if err != nil {
 		return localError("open", err)
 	}
 	defer f.Close()
+	inPod, err := copyIntoPod(ctx, db, d, f)
+	if err != nil {
+		return err
+	}
+	if err := db.run(ctx, queryScript, strings.NewReader(dropDatabases(d.Databases)), io.Discard); err != nil {
+		return err
+	}
+	if inPod {
+		return feed(ctx, db, podRestoreScript, nil)
+	}
 	dump, err := d.Compression.decompressor(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.Path, err)
 	}
 	defer dump.Close()
-	if err := db.run(ctx, queryScript, strings.NewReader(dropDatabases(d.Databases)), io.Discard); err != nil {
-		return err
-	}
-	return feed(ctx, db, restoreScript, dump)
+	return feed(ctx, db, restoreScript, io.MultiReader(dump, strings.NewReader(doneQuery)))
 }
 
-// feed streams a dump into a mysql client and checks the client ran it to
-// its end.
-func feed(ctx context.Context, db *database, script string, dump io.Reader) error {
+// doneQuery follows every dump a restore loads: the client printing
+// doneMark proves it ran the dump to its end.
+const doneQuery = "\nSELECT '" + doneMark + "';\n"
+
+// feed runs a restore script, its stdin (if any) a dump that ends in
+// doneQuery, and checks the client ran it to its end.
+func feed(ctx context.Context, db *database, script string, stdin io.Reader) error {
 	stdout := &tail{max: 4096}
-	in := io.MultiReader(dump, strings.NewReader("\nSELECT '"+doneMark+"';\n"))
-	if err := db.run(ctx, script, in, stdout); err != nil {
+	if err := db.run(ctx, script, stdin, stdout); err != nil {
 		return err
 	}
 	if !strings.Contains(stdout.String(), doneMark) {

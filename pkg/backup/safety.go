@@ -191,5 +191,5 @@ func putBack(ctx context.Context, db *database, d *Dump, safety *safetyCopy) err
 		defer gz.Close()
 		dump = gz
 	}
-	return feed(ctx, db, rollbackScript, io.MultiReader(strings.NewReader(dropDatabases(d.Databases)), dump))
+	return feed(ctx, db, rollbackScript, io.MultiReader(strings.NewReader(dropDatabases(d.Databases)), dump, strings.NewReader(doneQuery)))
 }

@@ -1,6 +1,9 @@
 package backup
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // credentials writes the root credentials from the container's own
 // environment to a private option file, so they never appear on a command
@@ -56,13 +59,52 @@ const clientPIDFile = "/tmp/.kubectl-stack-restore.pid"
 // stdin at /dev/null before its own redirections, so stdin goes by fd 3.)
 const restoreScript = credentials + `exec 3<&0
 mysql --defaults-extra-file="$cnf" --batch <&3 3<&- &
-pid=$!
+` + awaitClient + `exit $rc
+`
+
+// podDumpFile is where a gzipped dump is copied before it is loaded in the
+// pod: /tmp is an emptyDir, so it goes with the pod.
+const podDumpFile = "/tmp/.kubectl-stack-restore.sql.gz"
+
+// copyScript writes stdin to podDumpFile and checks it got size bytes; it
+// leaves no part of the file when it fails.
+func copyScript(size int64) string {
+	n := strconv.FormatInt(size, 10)
+	return `set -e
+umask 077
+f=` + podDumpFile + `
+ok=0
+trap '[ $ok = 1 ] || rm -f "$f"' EXIT
+cat > "$f"
+n=$(wc -c < "$f")
+if [ "$n" -ne ` + n + ` ]; then echo "the pod received $n of the dump's ` + n + ` bytes" >&2; exit 1; fi
+ok=1
+`
+}
+
+// podRestoreScript loads podDumpFile, decompressed in the pod, with no
+// stdin, and removes it. $! of a background pipeline is its last process,
+// the client.
+const podRestoreScript = credentials + `f=` + podDumpFile + `
+trap 'rm -f "$cnf" "$f"' EXIT
+gzip -dc "$f" | mysql --defaults-extra-file="$cnf" --batch &
+` + awaitClient + `exit $rc
+`
+
+// roomScript prints the free space of /tmp when the container can
+// decompress a dump, and nothing when it cannot.
+const roomScript = `command -v gzip >/dev/null 2>&1 || exit 0
+df -Pk /tmp 2>/dev/null | tail -n 1 || true
+`
+
+// awaitClient records the PID of the client just started in the
+// background and waits for it, its exit status in $rc.
+const awaitClient = `pid=$!
 exec 3<&-
 echo $pid > ` + clientPIDFile + `
 rc=0
 wait $pid || rc=$?
 rm -f ` + clientPIDFile + `
-exit $rc
 `
 
 // stopRestoreClient ends the mysql client of an earlier restore, if it
@@ -75,6 +117,7 @@ const stopRestoreClient = `if [ -s ` + clientPIDFile + ` ]; then
   while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   rm -f ` + clientPIDFile + `
 fi
+rm -f ` + podDumpFile + `
 `
 
 // rollbackScript stops an earlier restore's client, then feeds stdin to a

@@ -2,7 +2,6 @@ package backup
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -32,14 +31,6 @@ func writeBackup(t *testing.T, content []byte) string {
 	return path
 }
 
-func gzipped(s string) []byte {
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	_, _ = gz.Write([]byte(s))
-	_ = gz.Close()
-	return buf.Bytes()
-}
-
 func zstded(s string) []byte {
 	var buf bytes.Buffer
 	w, _ := Zstd.compressor(&buf)
@@ -55,8 +46,8 @@ func TestVerifyAcceptsWholeDumps(t *testing.T) {
 		content []byte
 		want    Compression
 	}{
-		"gzip": {gzipped(sampleDump), Gzip}, "plain": {[]byte(sampleDump), None}, "zstd": {zstded(sampleDump), Zstd},
-		"long line": {gzipped(long), Gzip}, "mariadb sandbox": {gzipped(sandboxed), Gzip},
+		"gzip": {gzipMember(sampleDump), Gzip}, "plain": {[]byte(sampleDump), None}, "zstd": {zstded(sampleDump), Zstd},
+		"long line": {gzipMember(long), Gzip}, "mariadb sandbox": {gzipMember(sandboxed), Gzip},
 	} {
 		d, err := Verify(writeBackup(t, tc.content))
 		if err != nil {
@@ -69,14 +60,14 @@ func TestVerifyAcceptsWholeDumps(t *testing.T) {
 }
 
 func TestVerifyRefusesDamage(t *testing.T) {
-	flipped := gzipped(sampleDump)
+	flipped := gzipMember(sampleDump)
 	flipped[len(flipped)/2] ^= 1
 	truncated := strings.TrimSuffix(sampleDump, "-- Dump completed on 2026-11-26  0:00:00\n")
 	cases := map[string]struct {
 		content []byte
 		want    string
 	}{
-		"truncated":     {gzipped(truncated), "truncated dump"},
+		"truncated":     {gzipMember(truncated), "truncated dump"},
 		"not a dump":    {[]byte("hello\n"), "not a mysqldump file"},
 		"not gzip data": {append([]byte{0x1f, 0x8b}, "xx"...), "not a gzip file"},
 	}
@@ -86,7 +77,7 @@ func TestVerifyRefusesDamage(t *testing.T) {
 		}
 	}
 	// A byte flipped after the checksum was taken.
-	path := writeBackup(t, gzipped(sampleDump))
+	path := writeBackup(t, gzipMember(sampleDump))
 	if err := os.WriteFile(path, flipped, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +129,7 @@ func TestInstallNeverReplacesWithoutForce(t *testing.T) {
 // check: it never panics, and what it accepts has a header and the trailer.
 func FuzzVerify(f *testing.F) {
 	f.Add([]byte(sampleDump))
-	f.Add(gzipped(sampleDump))
+	f.Add(gzipMember(sampleDump))
 	f.Add([]byte("-- MySQL dump 8.4\n-- Dump completed\n"))
 	f.Add([]byte("/*M!999999\\- enable the sandbox mode */ \n-- MariaDB dump 10\nCREATE DATABASE /*!32312 IF NOT EXISTS*/ `x`\n-- Dump completed on x\n"))
 	f.Add([]byte{0x1f, 0x8b, 0x08, 0x00})

@@ -64,12 +64,12 @@ func restoreFailuresChangeNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		{"the kubelet restarted (the exec stream drops)", "dropped after", func(t *testing.T, _ *exec.Cmd) {
+		{"the kubelet restarted (the exec stream drops)", "the connection to mysql-0 dropped", func(t *testing.T, _ *exec.Cmd) {
 			if err := localcluster.Restart(env.stateDir, "kubelet"); err != nil {
 				t.Fatal(err)
 			}
 		}},
-		{"the API server restarted", "dropped after", func(t *testing.T, _ *exec.Cmd) {
+		{"the API server restarted", "the connection to mysql-0 dropped", func(t *testing.T, _ *exec.Cmd) {
 			if err := localcluster.Restart(env.stateDir, "kube-apiserver"); err != nil {
 				t.Fatal(err)
 			}
@@ -86,6 +86,7 @@ func restoreFailuresChangeNothing(t *testing.T) {
 		waitFor(t, "no session of the failed restore", func() bool { return !restoreWaiting(t) })
 		expectPutBack(t, f.name, r, before, f.says)
 	}
+	podDumpsGone(t)
 	failed := safetyCopies(t)
 	if len(failed) != 1+len(failures) {
 		t.Errorf("%d safety copies after %d failed restores, want one each: %v", len(failed), 1+len(failures), failed)
@@ -107,6 +108,16 @@ func restoreFailuresChangeNothing(t *testing.T) {
 	}
 	if now := safetyCopies(t); len(now) != len(failed)+1 {
 		t.Errorf("--keep-safety-copy: %d safety copies, want %d", len(now), len(failed)+1)
+	}
+}
+
+// podDumpsGone: no failed restore left its copy of the dump (or a client
+// PID) in the pod's /tmp.
+func podDumpsGone(t *testing.T) {
+	t.Helper()
+	r := kubectl(t, time.Minute, "-n", stack.Namespace, "exec", stack.MySQLPod, "-c", "mysql", "--", "sh", "-c", "ls -A /tmp")
+	if r.code != 0 || strings.Contains(r.stdout, ".kubectl-stack-restore") {
+		t.Errorf("the pod's /tmp after the failed restores (exit %d): %s%s", r.code, r.stdout, r.stderr)
 	}
 }
 

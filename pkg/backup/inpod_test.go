@@ -1,0 +1,118 @@
+package backup
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// stubClient stands in for the mysql client: it echoes what it reads and,
+// like the client on a statement the server refuses, exits 1 at a line
+// saying REFUSE.
+const stubClient = `#!/bin/sh
+while IFS= read -r line; do
+  case "$line" in *REFUSE*) echo "ERROR 1064 (42000) at line 2: refused" >&2; exit 1;; esac
+  printf '%s\n' "$line"
+done
+`
+
+// runScript runs a restore script with this machine's sh and gzip and the
+// stub client, the pod's /tmp being a folder of the test.
+func runScript(t *testing.T, dir, script string, stdin []byte) (stdout, stderr string, err error) {
+	t.Helper()
+	// A guard against a hang, not a measure of speed.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", "-c", strings.ReplaceAll(script, "/tmp/", dir+"/"))
+	cmd.Env = []string{"PATH=" + dir + ":" + os.Getenv("PATH"), "MYSQL_ROOT_PASSWORD=x"}
+	cmd.Stdin = bytes.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("the script still ran after a minute; stderr: %s", errOut.String())
+	}
+	return out.String(), errOut.String(), err
+}
+
+func stubPod(t *testing.T) string {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "mysql"), []byte(stubClient), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func leftBehind(t *testing.T, dir string) {
+	t.Helper()
+	if left, _ := filepath.Glob(filepath.Join(dir, ".kubectl-stack*")); len(left) > 0 {
+		t.Errorf("the scripts left %v behind", left)
+	}
+}
+
+// podInput is a dump as a backup writes it, followed by doneQuery as
+// copyIntoPod appends it.
+func podInput(dump string) []byte {
+	return append(gzipMember(dump), gzipMember(doneQuery)...)
+}
+
+func TestInPodRestoreRunsTheWholeDump(t *testing.T) {
+	dir := stubPod(t)
+	in := podInput(strings.Repeat("INSERT INTO t VALUES (1);\n", 50000))
+	if _, stderr, err := runScript(t, dir, copyScript(int64(len(in))), in); err != nil {
+		t.Fatalf("copy: %v: %s", err, stderr)
+	}
+	stdout, stderr, err := runScript(t, dir, podRestoreScript, nil)
+	if err != nil {
+		t.Fatalf("restore: %v: %s", err, stderr)
+	}
+	if got := strings.Count(stdout, "INSERT"); got != 50000 || !strings.Contains(stdout, doneMark) {
+		t.Errorf("the client ran %d of 50000 statements, done mark seen: %v", got, strings.Contains(stdout, doneMark))
+	}
+	leftBehind(t, dir)
+}
+
+func TestInPodRestoreEndsWithTheClientsError(t *testing.T) {
+	dir := stubPod(t)
+	in := podInput("SELECT 1;\nREFUSE;\n" + strings.Repeat("INSERT INTO t VALUES (1);\n", 200000))
+	if _, stderr, err := runScript(t, dir, copyScript(int64(len(in))), in); err != nil {
+		t.Fatalf("copy: %v: %s", err, stderr)
+	}
+	_, stderr, err := runScript(t, dir, podRestoreScript, nil)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("want exit status 1, got %v", err)
+	}
+	if last := lastLine(stderr); !strings.HasPrefix(last, "ERROR 1064") {
+		t.Errorf("the last line on stderr is %q, want the client's error", last)
+	}
+	leftBehind(t, dir)
+}
+
+func TestCopyIntoPodRefusesAShortCopy(t *testing.T) {
+	dir := stubPod(t)
+	in := podInput("SELECT 1;\n")
+	_, stderr, err := runScript(t, dir, copyScript(int64(len(in)+1)), in)
+	if err == nil || !strings.Contains(stderr, "the pod received") {
+		t.Fatalf("a short copy: err %v, stderr %q", err, stderr)
+	}
+	leftBehind(t, dir)
+}
+
+func TestParseRoom(t *testing.T) {
+	df := "Filesystem     1024-blocks    Used Available Capacity Mounted on\noverlay          102626232 5123456  92345678       6% /\n"
+	if got, want := parseRoom(df), int64(92345678)<<10; got != want {
+		t.Errorf("parseRoom = %d, want %d", got, want)
+	}
+	for _, bad := range []string{"", "no df here", "a b c many d"} {
+		if got := parseRoom(bad); got != 0 {
+			t.Errorf("parseRoom(%q) = %d, want 0", bad, got)
+		}
+	}
+}
