@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -16,31 +18,43 @@ import (
 const podSpareBytes = 256 << 20
 
 // copyIntoPod copies a gzipped dump, as it is, into the pod's /tmp, when
-// the container has gzip and room for it, and says whether it did. The
+// the container has gzip and room for it, and returns the sha256 of what
+// it copied, or "" when it did not copy. The
 // dump is then loaded in the pod (podRestoreScript): the exec stream, at
 // about 30 MB/s, carries a fraction of the dump instead of all of it.
 // Streaming it compressed into a script that decompressed it as it came
 // was faster still, but an exec whose stdin the script no longer read
 // (a statement the server refused) sometimes never ended on a loaded node;
 // here stdin ends with the copy, and the load runs with none.
-func copyIntoPod(ctx context.Context, db *database, d *Dump, f *os.File) (bool, error) {
-	if d.Compression != Gzip {
-		return false, nil
+func copyIntoPod(ctx context.Context, db *database, path string) (sum string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", localError("open", err)
+	}
+	defer f.Close()
+	head := make([]byte, len(gzipMagic))
+	if _, err := io.ReadFull(f, head); err != nil || sniff(head) != Gzip {
+		return "", nil // Verify names what is wrong with the file
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", localError("seek", err)
 	}
 	info, err := f.Stat()
 	if err != nil {
-		return false, localError("stat", err)
+		return "", localError("stat", err)
 	}
 	end := gzipMember(doneQuery)
 	size := info.Size() + int64(len(end))
 	room, err := podRoom(ctx, db)
 	if err != nil || room < size+podSpareBytes {
-		return false, err
+		return "", err
 	}
-	if err := db.run(ctx, copyScript(size), io.MultiReader(f, bytes.NewReader(end)), io.Discard); err != nil {
-		return false, fmt.Errorf("copying the dump into %s: %w", podDumpFile, err)
+	hash := sha256.New()
+	in := io.MultiReader(io.TeeReader(f, hash), bytes.NewReader(end))
+	if err := db.run(ctx, copyScript(size), in, io.Discard); err != nil {
+		return "", fmt.Errorf("copying the dump into %s: %w", podDumpFile, err)
 	}
-	return true, nil
+	return hex.EncodeToString(hash.Sum(nil)), nil
 }
 
 // podRoom is the free space of the pod's /tmp in bytes, or 0 when the

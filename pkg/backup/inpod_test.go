@@ -68,9 +68,12 @@ func TestInPodRestoreRunsTheWholeDump(t *testing.T) {
 	if _, stderr, err := runScript(t, dir, copyScript(int64(len(in))), in); err != nil {
 		t.Fatalf("copy: %v: %s", err, stderr)
 	}
-	stdout, stderr, err := runScript(t, dir, podRestoreScript, nil)
+	stdout, stderr, err := runScript(t, dir, podRestoreScript(dropDatabases([]string{"it's"})), nil)
 	if err != nil {
 		t.Fatalf("restore: %v: %s", err, stderr)
+	}
+	if first, _, _ := strings.Cut(stdout, "\n"); first != "DROP DATABASE IF EXISTS `it's`;" {
+		t.Errorf("the client read first %q, want the drop", first)
 	}
 	if got := strings.Count(stdout, "INSERT"); got != 50000 || !strings.Contains(stdout, doneMark) {
 		t.Errorf("the client ran %d of 50000 statements, done mark seen: %v", got, strings.Contains(stdout, doneMark))
@@ -84,7 +87,7 @@ func TestInPodRestoreEndsWithTheClientsError(t *testing.T) {
 	if _, stderr, err := runScript(t, dir, copyScript(int64(len(in))), in); err != nil {
 		t.Fatalf("copy: %v: %s", err, stderr)
 	}
-	_, stderr, err := runScript(t, dir, podRestoreScript, nil)
+	_, stderr, err := runScript(t, dir, podRestoreScript(""), nil)
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("want exit status 1, got %v", err)

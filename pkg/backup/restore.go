@@ -3,12 +3,14 @@ package backup
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
@@ -53,31 +55,32 @@ type RestoreResult struct {
 // read and ran the whole dump, up to its last line.
 const doneMark = "kubectl-stack: restore complete"
 
-// Restore replaces the databases a verified dump holds, or leaves the
-// server as it was. It first writes a verified safety copy of those of the
-// dump's databases the server has, then drops the dump's databases and
-// loads the dump. On any failure (a statement the server refuses, the
+// Restore replaces the databases a dump holds, once verified, or leaves
+// the server as it was. It first writes a verified safety copy of those
+// of the dump's databases the server has, then drops the dump's databases
+// and loads the dump. On any failure (a statement the server refuses, the
 // connection or the pod lost, Ctrl-C) it drops them again and loads the
 // safety copy, in a context of its own, and says what happened.
-func Restore(ctx context.Context, c *kube.Clients, d *Dump, o RestoreOptions) (*RestoreResult, error) {
+func Restore(ctx context.Context, c *kube.Clients, v *Verifying, o RestoreOptions) (*RestoreResult, error) {
 	db, err := openDatabase(ctx, c, o.Namespace)
 	if err != nil {
-		return nil, err
+		return nil, v.Before(ctx, err)
 	}
 	if o.DryRun {
+		d, err := v.Wait(ctx)
+		if err != nil {
+			return nil, err
+		}
 		return plan(ctx, db, d)
 	}
-	safety, err := takeSafetyCopy(ctx, c, db, d, o)
+	d, safety, prepared, err := prepare(ctx, c, db, v, o)
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(o.Progress, "restoring %s into %s in namespace %s ...\n", d.Path, stack.MySQLPod, o.Namespace)
-	if err := load(ctx, db, d); err != nil {
-		return nil, rollBack(c, d, safety, o, err)
-	}
-	counts, err := counts(ctx, db, d.Databases)
+	counts, err := prepared.load(ctx, d)
 	if err != nil {
-		return nil, fmt.Errorf("the restore succeeded but %w; the safety copy stays in %s", err, safety.Path)
+		return nil, rollBack(c, d, safety, o, err)
 	}
 	res := &RestoreResult{Databases: counts}
 	if o.KeepSafetyCopy {
@@ -86,6 +89,39 @@ func Restore(ctx context.Context, c *kube.Clients, d *Dump, o RestoreOptions) (*
 		fmt.Fprintf(o.Progress, "warning: the restore succeeded, but its safety copy could not be removed: %v\n", err)
 	}
 	return res, nil
+}
+
+// prepare readies the dump's file (copyIntoPod) while it is verified and
+// then the safety copy taken; none of it changes the databases, and what
+// it made is removed when any part fails.
+func prepare(ctx context.Context, c *kube.Clients, db *database, v *Verifying, o RestoreOptions) (*Dump, *safetyCopy, *loader, error) {
+	ready := make(chan error, 1)
+	var l *loader
+	go func() {
+		var err error
+		l, err = prepareLoad(ctx, db, v.Path)
+		ready <- err
+	}()
+	d, err := v.Wait(ctx)
+	var safety *safetyCopy
+	if err == nil {
+		safety, err = takeSafetyCopy(ctx, c, db, d, o)
+	}
+	perr := <-ready
+	if err == nil && perr == nil {
+		if err = l.matches(d); err != nil {
+			_ = safety.remove()
+		}
+	}
+	switch {
+	case err != nil:
+		l.discard(o.rollbackContext)
+		return nil, nil, nil, err
+	case perr != nil:
+		_ = safety.remove()
+		return nil, nil, nil, fmt.Errorf("%w; nothing was changed", perr)
+	}
+	return d, safety, l, nil
 }
 
 // plan counts what a restore of d would replace, changing nothing.
@@ -110,37 +146,96 @@ func plan(ctx context.Context, db *database, d *Dump) (*RestoreResult, error) {
 }
 
 // load drops the dump's databases, so that they hold exactly what the dump
-// holds afterwards, and loads the dump into the mysql client: in the pod
-// when it could be copied there (copyIntoPod), else streamed from here.
+// holds afterwards, and loads the dump with the mysql client.
 func load(ctx context.Context, db *database, d *Dump) error {
+	l, err := prepareLoad(ctx, db, d.Path)
+	if err == nil {
+		err = l.matches(d)
+	}
+	if err != nil {
+		l.discard(func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), time.Minute)
+		})
+		return err
+	}
+	_, err = l.load(ctx, d)
+	return err
+}
+
+// loader loads a dump file: copied into the pod, or streamed from here.
+// The client runs, in one session, the drops of the dump's databases, the
+// dump and doneQuery.
+type loader struct {
+	db *database
+	// copied is the sha256 of the pod's copy, "" when there is none.
+	copied string
+}
+
+func prepareLoad(ctx context.Context, db *database, path string) (*loader, error) {
+	copied, err := copyIntoPod(ctx, db, path)
+	return &loader{db: db, copied: copied}, err
+}
+
+// matches says whether the pod's copy is the file as it was verified.
+func (l *loader) matches(d *Dump) error {
+	if l.copied == "" || l.copied == d.sha256 {
+		return nil
+	}
+	return fmt.Errorf("%s changed while it was copied into %s (sha256 %s, verified %s): nothing was changed", d.Path, stack.MySQLPod, l.copied[:12], d.sha256[:12])
+}
+
+// load loads the dump and returns what it loaded, as Verify counted it.
+func (l *loader) load(ctx context.Context, d *Dump) ([]Count, error) {
+	if err := l.feed(ctx, d); err != nil {
+		return nil, err
+	}
+	return d.counts, nil
+}
+
+// feed runs the drops and the dump; a server error names the line of the
+// dump, not of the drops before it.
+func (l *loader) feed(ctx context.Context, d *Dump) error {
+	drops := dropDatabases(d.Databases)
+	err := l.run(ctx, d, drops)
+	var se *ServerError
+	if n := strings.Count(drops, "\n"); errors.As(err, &se) && se.Line > n {
+		se.Line -= n
+	}
+	return err
+}
+
+func (l *loader) run(ctx context.Context, d *Dump, drops string) error {
+	if l.copied != "" {
+		return feed(ctx, l.db, podRestoreScript(drops), nil)
+	}
 	f, err := os.Open(d.Path)
 	if err != nil {
 		return localError("open", err)
 	}
 	defer f.Close()
-	inPod, err := copyIntoPod(ctx, db, d, f)
-	if err != nil {
-		return err
-	}
-	if err := db.run(ctx, queryScript, strings.NewReader(dropDatabases(d.Databases)), io.Discard); err != nil {
-		return err
-	}
-	if inPod {
-		return feed(ctx, db, podRestoreScript, nil)
-	}
 	dump, err := d.Compression.decompressor(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.Path, err)
 	}
 	defer dump.Close()
-	return feed(ctx, db, restoreScript, io.MultiReader(dump, strings.NewReader(doneQuery)))
+	return feed(ctx, l.db, restoreScript, io.MultiReader(strings.NewReader(drops), dump, strings.NewReader(doneQuery)))
+}
+
+// discard removes the pod's copy of a dump that will not be loaded.
+func (l *loader) discard(rollbackContext func() (context.Context, context.CancelFunc)) {
+	if l == nil || l.copied == "" {
+		return
+	}
+	ctx, cancel := rollbackContext()
+	defer cancel()
+	_ = l.db.run(ctx, "rm -f "+podDumpFile, nil, io.Discard)
 }
 
 // doneQuery follows every dump a restore loads: the client printing
 // doneMark proves it ran the dump to its end.
 const doneQuery = "\nSELECT '" + doneMark + "';\n"
 
-// feed runs a restore script, its stdin (if any) a dump that ends in
+// feed runs a restore script, its stdin (if any) a dump followed by
 // doneQuery, and checks the client ran it to its end.
 func feed(ctx context.Context, db *database, script string, stdin io.Reader) error {
 	stdout := &tail{max: 4096}

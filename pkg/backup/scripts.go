@@ -82,14 +82,16 @@ ok=1
 `
 }
 
-// podRestoreScript loads podDumpFile, decompressed in the pod, with no
-// stdin, and removes it. $! of a background pipeline is its last process,
-// the client.
-const podRestoreScript = credentials + `f=` + podDumpFile + `
+// podRestoreScript runs the drops, then loads podDumpFile, decompressed in
+// the pod, with no stdin, and removes it. $! of a background pipeline is
+// its last process, the client.
+func podRestoreScript(drops string) string {
+	return credentials + `f=` + podDumpFile + `
 trap 'rm -f "$cnf" "$f"' EXIT
-gzip -dc "$f" | mysql --defaults-extra-file="$cnf" --batch &
+{ printf '%s' ` + shellWords([]string{drops}) + `; gzip -dc "$f"; } | mysql --defaults-extra-file="$cnf" --batch &
 ` + awaitClient + `exit $rc
 `
+}
 
 // roomScript prints the free space of /tmp when the container can
 // decompress a dump, and nothing when it cannot.

@@ -18,14 +18,19 @@ type Dump struct {
 	Databases []string `json:"databases"`
 	// Compression is read off the file's first bytes.
 	Compression Compression `json:"compression"`
+	// counts are the tables and rows the dump loads into each database.
+	counts []Count
+	// sha256 is the file's, as verified.
+	sha256 string
 }
 
 var (
 	dumpHeader = regexp.MustCompile(`^-- (MySQL|MariaDB) dump `)
 	// MariaDB since 10.11.8 opens its dumps with this line, which makes its
 	// own client refuse shell commands in the rest of the file.
-	sandboxLine = "/*M!999999\\- enable the sandbox mode */"
-	createDB    = regexp.MustCompile("^CREATE DATABASE /\\*!32312 IF NOT EXISTS\\*/ `([^`]+)`")
+	sandboxLine    = "/*M!999999\\- enable the sandbox mode */"
+	createDBPrefix = []byte("CREATE DATABASE ")
+	createDB       = regexp.MustCompile("^CREATE DATABASE /\\*!32312 IF NOT EXISTS\\*/ `([^`]+)`")
 )
 
 // Verify reads the file once: its sha256 must match the checksum file, and
@@ -56,6 +61,7 @@ func Verify(path string) (*Dump, error) {
 	if scanErr != nil {
 		return nil, scanErr
 	}
+	d.sha256 = want
 	return d, nil
 }
 
@@ -74,27 +80,34 @@ func (d *Dump) scan(raw io.Reader) error {
 	if !dumpHeader.MatchString(first) {
 		return fmt.Errorf("%s is not a mysqldump file (it starts %q): restore only files written by `kubectl stack backup`", d.Path, clip(first))
 	}
-	last := first
-	for err == nil {
+	last := []byte(first)
+	counter := &dumpCounter{index: map[string]int{}, db: -1}
+	atStart := true
+	for err == nil || err == bufio.ErrBufferFull {
 		var line []byte
 		line, err = lines.ReadSlice('\n')
-		if err == bufio.ErrBufferFull { // a long INSERT: not a line we look at
-			for err == bufio.ErrBufferFull {
-				_, err = lines.ReadSlice('\n')
-			}
+		counter.feed(line, atStart)
+		whole := atStart && err != bufio.ErrBufferFull
+		atStart = err != bufio.ErrBufferFull
+		if !whole { // a piece of a long INSERT: not a line we look at
 			continue
 		}
-		if m := createDB.FindSubmatch(line); m != nil {
-			d.Databases = append(d.Databases, string(m[1]))
+		// Most lines are rows: the cheap tests first, and no copy of them.
+		if bytes.HasPrefix(line, createDBPrefix) {
+			if m := createDB.FindSubmatch(line); m != nil {
+				d.Databases = append(d.Databases, string(m[1]))
+				counter.add(string(m[1]))
+			}
 		}
 		if len(bytes.TrimSpace(line)) > 0 {
-			last = string(line)
+			last = append(last[:0], line...)
 		}
 	}
+	d.counts = counter.res
 	if err != io.EOF {
 		return fmt.Errorf("%s is damaged: %v", d.Path, err)
 	}
-	if !completed([]byte(last)) {
+	if !completed(last) {
 		return fmt.Errorf("%s is a truncated dump (no %q at its end): use another backup", d.Path, trailerMark)
 	}
 	return nil

@@ -51,7 +51,8 @@ type RestoreOptions struct {
 	DryRun         string
 	*printFlags
 
-	dump *backup.Dump
+	// dump is being verified while the restore readies the pod.
+	dump *backup.Verifying
 	target
 	genericiooptions.IOStreams
 }
@@ -117,11 +118,11 @@ func (o *RestoreOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []st
 		}
 	default:
 		o.Path = args[0]
-		dump, err := backup.Verify(o.Path)
-		if err != nil {
-			return err
+		o.dump = backup.StartVerify(o.Path)
+		if err := o.completeTarget(f); err != nil {
+			return o.dump.Before(context.Background(), err)
 		}
-		o.dump = dump
+		return nil
 	}
 	return o.completeTarget(f)
 }
@@ -137,7 +138,7 @@ func (o *RestoreOptions) Run(ctx context.Context) error {
 		}
 		defer backup.Discard(o.dump.Path)
 	}
-	if err := o.confirm(); err != nil {
+	if err := o.confirm(ctx); err != nil {
 		return err
 	}
 	res, err := backup.Restore(ctx, o.clients, o.dump, backup.RestoreOptions{
@@ -179,11 +180,15 @@ func printRestore(w io.Writer, res *backup.RestoreResult, o table.Options) error
 
 // confirm asks on a terminal; anywhere else only --yes lets it go on. A dry
 // run changes nothing, so it asks nothing.
-func (o *RestoreOptions) confirm() error {
+func (o *RestoreOptions) confirm(ctx context.Context) error {
 	if o.Yes || o.DryRun == "server" {
 		return nil
 	}
-	d, ns := o.dump, o.namespace
+	d, err := o.dump.Wait(ctx)
+	if err != nil {
+		return err
+	}
+	ns := o.namespace
 	if !printers.IsTerminal(o.In) {
 		return fmt.Errorf("restore replaces the databases %s in namespace %s: pass --yes to confirm without a terminal", strings.Join(d.Databases, ", "), ns)
 	}
@@ -222,6 +227,6 @@ func (o *RestoreOptions) fetch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o.dump = dump
+	o.dump = backup.Verified(dump)
 	return nil
 }
