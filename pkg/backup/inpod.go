@@ -19,9 +19,9 @@ const podSpareBytes = 256 << 20
 
 // copyIntoPod copies a gzipped dump, as it is, into the pod's /tmp, when
 // the container has gzip and room for it, and returns the sha256 of what
-// it copied, or "" when it did not copy. The
-// dump is then loaded in the pod (podRestoreScript): the exec stream, at
-// about 30 MB/s, carries a fraction of the dump instead of all of it.
+// it copied, or "" when it did not copy. The dump is then loaded in the
+// pod (podRestoreScript): the exec stream, at about 30 MB/s, carries a
+// fraction of the dump instead of all of it.
 // Streaming it compressed into a script that decompressed it as it came
 // was faster still, but an exec whose stdin the script no longer read
 // (a statement the server refused) sometimes never ended on a loaded node;

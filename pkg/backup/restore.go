@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
@@ -146,19 +145,16 @@ func plan(ctx context.Context, db *database, d *Dump) (*RestoreResult, error) {
 }
 
 // load drops the dump's databases, so that they hold exactly what the dump
-// holds afterwards, and loads the dump with the mysql client.
+// holds afterwards, and loads the dump with the mysql client. (Its one
+// caller restores into a scratch pod, removed afterwards with any copy.)
 func load(ctx context.Context, db *database, d *Dump) error {
 	l, err := prepareLoad(ctx, db, d.Path)
 	if err == nil {
 		err = l.matches(d)
 	}
-	if err != nil {
-		l.discard(func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(context.Background(), time.Minute)
-		})
-		return err
+	if err == nil {
+		_, err = l.load(ctx, d)
 	}
-	_, err = l.load(ctx, d)
 	return err
 }
 
@@ -184,24 +180,20 @@ func (l *loader) matches(d *Dump) error {
 	return fmt.Errorf("%s changed while it was copied into %s (sha256 %s, verified %s): nothing was changed", d.Path, stack.MySQLPod, l.copied[:12], d.sha256[:12])
 }
 
-// load loads the dump and returns what it loaded, as Verify counted it.
+// load runs the drops and the dump and returns what it loaded, as Verify
+// counted it. A server error names the line of the dump, not of the drops
+// before it.
 func (l *loader) load(ctx context.Context, d *Dump) ([]Count, error) {
-	if err := l.feed(ctx, d); err != nil {
-		return nil, err
-	}
-	return d.counts, nil
-}
-
-// feed runs the drops and the dump; a server error names the line of the
-// dump, not of the drops before it.
-func (l *loader) feed(ctx context.Context, d *Dump) error {
 	drops := dropDatabases(d.Databases)
 	err := l.run(ctx, d, drops)
 	var se *ServerError
 	if n := strings.Count(drops, "\n"); errors.As(err, &se) && se.Line > n {
 		se.Line -= n
 	}
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return d.counts, nil
 }
 
 func (l *loader) run(ctx context.Context, d *Dump, drops string) error {

@@ -41,6 +41,6 @@ func TestVerifyCountsTablesAndRows(t *testing.T) {
 	got := d.counts
 	want := []Count{{"shop", true, 1, 5}, {"ledger", true, 2, 2}}
 	if !slices.Equal(got, want) {
-		t.Errorf("countDump = %v, want %v", got, want)
+		t.Errorf("Verify counted %v, want %v", got, want)
 	}
 }
