@@ -93,8 +93,8 @@ func upload(ctx context.Context, db *database, o ArchiveOptions, m *Manifest, na
 	hash := sha256.New()
 	dumped := make(chan error, 1)
 	go func() {
-		n, err := dumpTo(ctx, db, io.MultiWriter(pw, hash), o.Compression, names)
-		m.Data.DumpBytes = n
+		n, at, err := dumpTo(ctx, db, io.MultiWriter(pw, hash), o.Compression, names)
+		m.Data.DumpBytes, m.Binlog = n, at
 		dumped <- err
 		pw.CloseWithError(err) // nil: the end of the object
 	}()
@@ -121,20 +121,21 @@ var errStoreFailed = errors.New("the upload failed")
 
 // dumpTo runs mysqldump into w, compressed: every user database, or the
 // named ones. It fails unless the dump ended with its completion trailer,
-// and returns the dump's size.
-func dumpTo(ctx context.Context, db *database, w io.Writer, c Compression, names []string) (int64, error) {
+// and returns the dump's size and its binary log coordinates (nil when
+// the server writes none).
+func dumpTo(ctx context.Context, db *database, w io.Writer, c Compression, names []string) (int64, *BinlogPosition, error) {
 	stream := newPodStream(c, w)
 	if err := db.run(ctx, dumpScript(names), nil, stream); err != nil {
 		stream.abort(err)
-		return stream.counted.n, err
+		return stream.counted.n, nil, err
 	}
 	if err := stream.Close(); err != nil {
-		return stream.counted.n, err
+		return stream.counted.n, nil, err
 	}
 	if !completed(stream.trailer.buf) {
-		return stream.counted.n, &TrailerError{Bytes: stream.counted.n}
+		return stream.counted.n, nil, &TrailerError{Bytes: stream.counted.n}
 	}
-	return stream.counted.n, nil
+	return stream.counted.n, binlogPosition(stream.leading.buf), nil
 }
 
 // TrailerError is a dump that ended without mysqldump's completion line.

@@ -93,7 +93,7 @@ func Backup(ctx context.Context, c *kube.Clients, o Options) (*Result, error) {
 // hashing what is written. It returns the hash and the dump's own size.
 func stream(ctx context.Context, db *database, o Options, f *os.File) (string, int64, error) {
 	hash := sha256.New()
-	n, err := dumpTo(ctx, db, io.MultiWriter(f, hash), o.Compression, o.Databases)
+	n, _, err := dumpTo(ctx, db, io.MultiWriter(f, hash), o.Compression, o.Databases)
 	if err != nil {
 		return "", 0, notWritten(o.Path, err)
 	}

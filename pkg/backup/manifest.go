@@ -31,6 +31,10 @@ type Manifest struct {
 	Databases []Database `json:"databases"`
 	Data      DataObject `json:"data"`
 	Server    Server     `json:"server"`
+	// Binlog is where the dump stands in the server's binary logs, the
+	// start of a point-in-time restore's replay; absent when the server
+	// wrote none.
+	Binlog *BinlogPosition `json:"binlog,omitempty"`
 	// PluginVersion is the kubectl-stack that took the backup.
 	PluginVersion string `json:"pluginVersion"`
 }

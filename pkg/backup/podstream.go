@@ -20,6 +20,8 @@ type podStream struct {
 	w       io.Writer
 	trailer *tail
 	counted *counter
+	// leading keeps the dump's first bytes: the binary log coordinates.
+	leading *prefix
 
 	head []byte    // the first bytes, until the format is known
 	out  io.Writer // where the pod's bytes go, once known
@@ -31,7 +33,7 @@ type podStream struct {
 }
 
 func newPodStream(c Compression, w io.Writer) *podStream {
-	return &podStream{c: c, w: w, trailer: &tail{max: 256}, counted: &counter{}}
+	return &podStream{c: c, w: w, trailer: &tail{max: 256}, counted: &counter{}, leading: &prefix{max: 64 << 10}}
 }
 
 func (s *podStream) Write(p []byte) (int, error) {
@@ -62,14 +64,14 @@ func (s *podStream) start(gzipped bool) error {
 		}
 	}
 	if !gzipped {
-		s.out = io.MultiWriter(s.sink, s.trailer, s.counted)
+		s.out = io.MultiWriter(s.sink, s.trailer, s.counted, s.leading)
 		return nil
 	}
 	pr, pw := io.Pipe()
 	s.pw, s.done = pw, make(chan error, 1)
-	plain := io.MultiWriter(s.trailer, s.counted)
+	plain := io.MultiWriter(s.trailer, s.counted, s.leading)
 	if s.sink != nil {
-		plain = io.MultiWriter(s.sink, s.trailer, s.counted)
+		plain = io.MultiWriter(s.sink, s.trailer, s.counted, s.leading)
 	}
 	go func() {
 		gz, err := gzip.NewReader(pr)

@@ -39,6 +39,9 @@ type RestoreOptions struct {
 	// DryRun checks the database is there and ready, and counts what the
 	// restore would replace; it changes nothing and writes no safety copy.
 	DryRun bool
+	// Replay, when set, is applied after the dump: a point-in-time
+	// restore. A failure of it puts the safety copy back too.
+	Replay *Replay
 }
 
 // RestoreResult describes a restore that succeeded, or what a dry run
@@ -76,8 +79,23 @@ func Restore(ctx context.Context, c *kube.Clients, v *Verifying, o RestoreOption
 	if err != nil {
 		return nil, err
 	}
+	if !o.Replay.empty() {
+		if err := copyBinlogs(ctx, db, o.Replay); err != nil {
+			prepared.discard(o.rollbackContext)
+			discardBinlogs(db, o.rollbackContext)
+			_ = safety.remove()
+			return nil, fmt.Errorf("%w; nothing was changed", err)
+		}
+	}
 	fmt.Fprintf(o.Progress, "restoring %s into %s in namespace %s ...\n", d.Path, stack.MySQLPod, o.Namespace)
 	counts, err := prepared.load(ctx, d)
+	if err == nil && !o.Replay.empty() {
+		fmt.Fprintf(o.Progress, "replaying the binary logs ...\n")
+		if err = replay(ctx, db, o.Replay); err == nil {
+			// The replay changed the counts the dump gave.
+			counts, err = existingCounts(ctx, db, d.Databases)
+		}
+	}
 	if err != nil {
 		return nil, rollBack(c, d, safety, o, err)
 	}

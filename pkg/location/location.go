@@ -26,7 +26,9 @@ type Location interface {
 	// String is the location as the user names it.
 	String() string
 	// Put stores r under key, streaming it; the object appears only once
-	// all of r was stored. It returns the bytes stored.
+	// all of r was stored. It returns the bytes stored. A reader that
+	// knows its length (bytes.Reader, strings.Reader) is sent as it is,
+	// without the buffers of a streamed upload.
 	Put(ctx context.Context, key string, r io.Reader) (int64, error)
 	// Get opens the object; a missing one is ErrNotFound.
 	Get(ctx context.Context, key string) (io.ReadCloser, error)

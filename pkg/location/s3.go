@@ -118,7 +118,13 @@ func s3Transport(caFile string) (http.RoundTripper, error) {
 func (s *s3) String() string { return "s3://" + s.bucket + "/" + s.prefix }
 
 func (s *s3) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
-	info, err := s.client.PutObject(ctx, s.bucket, s.prefix+key, r, -1, minio.PutObjectOptions{
+	// An unknown length makes minio-go hold partsAtOnce parts in memory,
+	// fresh for every call: the archiver's many small chunks are known.
+	size := int64(-1)
+	if sized, ok := r.(interface{ Len() int }); ok {
+		size = int64(sized.Len())
+	}
+	info, err := s.client.PutObject(ctx, s.bucket, s.prefix+key, r, size, minio.PutObjectOptions{
 		PartSize: s.partSize, NumThreads: partsAtOnce, ConcurrentStreamParts: true,
 		ContentType: "application/octet-stream",
 	})
