@@ -13,6 +13,7 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
+	"github.com/kubectl-stack/kubectl-stack/pkg/binlog"
 	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 )
 
@@ -39,7 +40,10 @@ func NewCmdBackups(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 		Long: templates.LongDesc(`
 			List the backups in LOCATION (s3://BUCKET/PREFIX or a local folder), oldest first:
 			when each began, its size, its databases and whether its last restore test
-			('kubectl stack backup verify') passed. Backups without a manifest (unfinished,
+			('kubectl stack backup verify') passed, then, when the location holds binary logs
+			archived by 'kubectl stack archive-binlogs', the windows a point-in-time restore
+			reaches (from the end of a verified backup to the newest event archived without a
+			gap after it). Backups without a manifest (unfinished,
 			failed, or interrupted) are incomplete: they are named on stderr, never restorable,
 			and removed by 'kubectl stack backups prune'. The cluster is not contacted.
 			Exit status: 0 listed, 1 the location could not be read, 2 bad flags.`),
@@ -61,15 +65,44 @@ func (o *BackupsOptions) Complete(cmdutil.Factory, *cobra.Command, []string) err
 // Validate has nothing to check: the location is checked when opened.
 func (o *BackupsOptions) Validate() error { return nil }
 
+// backupList is the output of `kubectl stack backups`: the catalog and,
+// with archived binary logs, the windows a point-in-time restore reaches.
+type backupList struct {
+	*backup.Catalog
+	Recoverable []binlog.Window `json:"recoverable,omitempty"`
+}
+
 // Run lists the location.
 func (o *BackupsOptions) Run(ctx context.Context) error {
-	_, cat, err := o.From.catalog(ctx)
+	_, cat, arc, err := o.From.archive(ctx)
 	if err != nil {
 		return err
 	}
-	return o.print(o.Out, output{kind: "BackupList", data: cat, table: func(w io.Writer, to table.Options) error {
-		return printCatalog(w, o.ErrOut, cat, to)
+	list := backupList{Catalog: cat, Recoverable: binlog.Windows(arc, cat)}
+	return o.print(o.Out, output{kind: "BackupList", data: list, table: func(w io.Writer, to table.Options) error {
+		if err := printCatalog(w, o.ErrOut, cat, to); err != nil || len(arc.Chunks) == 0 || to.NoHeaders {
+			return err
+		}
+		return printWindows(w, list.Recoverable)
 	}})
+}
+
+// printWindows says what a point-in-time restore reaches.
+func printWindows(w io.Writer, windows []binlog.Window) error {
+	if len(windows) == 0 {
+		_, err := fmt.Fprintln(w, "\npoint in time: none recoverable yet (it needs a verified backup taken while the archiver runs)")
+		return err
+	}
+	for i, win := range windows {
+		label := "\npoint in time:"
+		if i > 0 {
+			label = "              "
+		}
+		if _, err := fmt.Fprintf(w, "%s %s\n", label, win); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // printCatalog writes the complete backups as a table, and names the

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
+	"github.com/kubectl-stack/kubectl-stack/pkg/binlog"
 	"github.com/kubectl-stack/kubectl-stack/pkg/location"
 )
 
@@ -46,6 +47,20 @@ func (l *locationFlags) catalog(ctx context.Context) (location.Location, *backup
 	}
 	cat, err := backup.List(ctx, loc)
 	return loc, cat, err
+}
+
+// archive opens the location and lists its backups and archived binary
+// logs.
+func (l *locationFlags) archive(ctx context.Context) (location.Location, *backup.Catalog, *binlog.Archive, error) {
+	loc, cat, err := l.catalog(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	arc, err := binlog.Read(ctx, loc)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return loc, cat, arc, nil
 }
 
 // open parses the location and builds its client.

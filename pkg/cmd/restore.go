@@ -38,7 +38,11 @@ var restoreExample = templates.Examples(`
 
 	# The newest backup in a bucket, or one by its ID
 	kubectl stack restore --from s3://backups/prod latest --yes
-	kubectl stack restore --from s3://backups/prod 20261126T021700.000Z`)
+	kubectl stack restore --from s3://backups/prod 20261126T021700.000Z
+
+	# Point in time: the newest verified backup before it, then the archived binary logs
+	kubectl stack restore --from s3://backups/prod --to-time 2026-11-26T10:15:00Z --yes
+	kubectl stack restore --from s3://backups/prod --to-position mysql-bin.000042:1337 --yes`)
 
 // RestoreOptions are the flags and state of `kubectl stack restore`.
 type RestoreOptions struct {
@@ -49,7 +53,13 @@ type RestoreOptions struct {
 	SafetyDir      string
 	KeepSafetyCopy bool
 	DryRun         string
+	// ToTime and ToPosition ask for a point-in-time restore.
+	ToTime     string
+	ToPosition string
+	AcceptGap  bool
 	*printFlags
+
+	pointInTime
 
 	// dump is being verified while the restore readies the pod.
 	dump *backup.Verifying
@@ -82,6 +92,14 @@ func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 			its manifest (a changed or damaged object is refused before anything changes), and
 			restored as FILE would be; the download is removed afterwards.
 
+			With --to-time TIME (RFC 3339, e.g. 2026-11-26T10:15:00Z) or --to-position
+			FILE:OFFSET, and --from, it is a point-in-time restore: the newest verified backup
+			that ended before the target is restored as above, then the binary logs archived
+			by 'kubectl stack archive-binlogs' are replayed from the backup's coordinates up to
+			the last transaction committed at or before the target, all under the same safety
+			copy: if the replay fails, the server is put back as it was. It refuses to cross a
+			gap in the archive unless --accept-gap, and names the recoverable windows.
+
 			With --dry-run=server FILE is verified, the database pod checked, and the
 			databases FILE would replace are listed with the tables and rows they hold
 			now; nothing changes and no confirmation is asked.
@@ -99,6 +117,9 @@ func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 	cmd.Flags().BoolVar(&o.KeepSafetyCopy, "keep-safety-copy", false, "keep the safety copy after a restore that succeeded")
 	addDryRunFlag(cmd, &o.DryRun, `"server" verifies FILE and lists what it would replace, changing nothing; "none" restores`)
 	o.From.addFlags(cmd, "from", "restore a backup of this location, s3://BUCKET/PREFIX or a folder: ID, or the latest", false)
+	cmd.Flags().StringVar(&o.ToTime, "to-time", "", "restore to this time (RFC 3339, UTC), replaying archived binary logs; needs --from")
+	cmd.Flags().StringVar(&o.ToPosition, "to-position", "", "restore to this binary log position, FILE:OFFSET; needs --from")
+	cmd.Flags().BoolVar(&o.AcceptGap, "accept-gap", false, "replay across a gap in the archived binary logs (the events in it are lost)")
 	o.printFlags.addFlags(cmd, tableFlags{noHeaders: true})
 	return cmd
 }
@@ -116,6 +137,11 @@ func (o *RestoreOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []st
 		if len(args) == 1 {
 			o.Path = args[0]
 		}
+		if err := o.completePointInTime(len(args) == 1); err != nil {
+			return err
+		}
+	case o.ToTime != "" || o.ToPosition != "":
+		return usageError(fmt.Errorf("--to-time and --to-position need --from LOCATION: the archived binary logs are there"))
 	default:
 		o.Path = args[0]
 		o.dump = backup.StartVerify(o.Path)
@@ -132,8 +158,15 @@ func (o *RestoreOptions) Validate() error { return validateDryRun(o.DryRun) }
 
 // Run confirms, restores and reports the counts.
 func (o *RestoreOptions) Run(ctx context.Context) error {
-	if o.From.raw != "" {
+	switch {
+	case o.From.raw != "" && !o.pointInTime.asked():
 		if err := o.fetch(ctx); err != nil {
+			return err
+		}
+		defer backup.Discard(o.dump.Path)
+	case o.From.raw != "":
+		defer o.discard()
+		if err := o.fetchPointInTime(ctx); err != nil {
 			return err
 		}
 		defer backup.Discard(o.dump.Path)
@@ -143,7 +176,7 @@ func (o *RestoreOptions) Run(ctx context.Context) error {
 	}
 	res, err := backup.Restore(ctx, o.clients, o.dump, backup.RestoreOptions{
 		Namespace: o.namespace, SafetyDir: o.SafetyDir, KeepSafetyCopy: o.KeepSafetyCopy,
-		RollbackContext: rollbackContext, Progress: o.ErrOut, DryRun: o.DryRun == "server",
+		RollbackContext: rollbackContext, Progress: o.ErrOut, DryRun: o.DryRun == "server", Replay: o.replay,
 	})
 	if err != nil {
 		return err
@@ -151,7 +184,12 @@ func (o *RestoreOptions) Run(ctx context.Context) error {
 	if res.SafetyCopy != "" {
 		fmt.Fprintf(o.ErrOut, "safety copy kept: %s\n", res.SafetyCopy)
 	}
-	return o.print(o.Out, output{kind: "RestoreResult", data: res, table: func(w io.Writer, to table.Options) error {
+	o.reportReplay(res.DryRun)
+	data := any(res)
+	if o.replayed != nil {
+		data = pointInTimeResult{RestoreResult: res, Replayed: o.replayed}
+	}
+	return o.print(o.Out, output{kind: "RestoreResult", data: data, table: func(w io.Writer, to table.Options) error {
 		return printRestore(w, res, to)
 	}})
 }

@@ -61,6 +61,7 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 
 	cmd.AddCommand(
 		NewCmdApply(f, streams),
+		NewCmdArchiveBinlogs(f, streams),
 		NewCmdBackup(f, streams),
 		NewCmdBackups(f, streams),
 		NewCmdRestore(f, streams),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -32,7 +33,8 @@ var statusExample = templates.Examples(`
 // StatusOptions are the flags and state of `kubectl stack status`.
 type StatusOptions struct {
 	*printFlags
-	Watch bool
+	Watch      bool
+	LagWarning time.Duration
 
 	drawn bool // a report is on the screen (--watch)
 	target
@@ -48,7 +50,9 @@ func NewCmdStatus(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 		Long: templates.LongDesc(`
 			One row per pod of the web, database and watcher tiers, with each web pod's
 			serving-host read live through the API server's pod proxy, then the database's
-			storage, the Services with their NodePort URLs, the NetworkPolicies and warnings.
+			storage, the Services with their NodePort URLs, the NetworkPolicies, the binary log
+			archiver's lag and the recoverable windows (when components/binlog-archive runs),
+			and warnings.
 			With --watch the report is redrawn on every change a watch of the stack's pods
 			reports. Colour only on a terminal, and never with NO_COLOR set.
 			Exit status: 0 healthy, 1 not healthy, 2 bad flags, 3 no stack in the
@@ -59,6 +63,7 @@ func NewCmdStatus(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 	}
 	o.printFlags.addFlags(cmd, tableFlags{wide: true, noHeaders: true, showLabels: true})
 	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "redraw on every change to the stack's pods until Ctrl-C")
+	cmd.Flags().DurationVar(&o.LagWarning, "archive-lag-warning", 2*time.Minute, "warn when the binary log archive is further behind the database than this")
 	return cmd
 }
 
@@ -77,10 +82,10 @@ func (o *StatusOptions) Validate() error { return nil }
 // the last one into the exit status.
 func (o *StatusOptions) Run(ctx context.Context) error {
 	if !o.Watch {
-		return o.draw(status.Collect(ctx, o.clients, o.namespace))
+		return o.draw(status.Collect(ctx, o.clients, o.namespace, o.LagWarning))
 	}
 	var last error
-	err := status.Watch(ctx, o.clients, o.namespace, func(report *status.Report, err error) error {
+	err := status.Watch(ctx, o.clients, o.namespace, o.LagWarning, func(report *status.Report, err error) error {
 		if ctx.Err() != nil {
 			return nil // Ctrl-C during a read: keep the last report's verdict
 		}

@@ -76,6 +76,22 @@ func (r rendered) podTemplates(t *testing.T) map[string]*corev1.PodTemplateSpec 
 		}
 		out[cj.Name] = &cj.Spec.JobTemplate.Spec.Template
 	}
+	for _, u := range r.all("Job") {
+		var job batchv1.Job
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &job); err != nil {
+			t.Fatal(err)
+		}
+		out[job.Name] = &job.Spec.Template
+	}
+	for _, u := range r.all("Deployment") {
+		var d appsv1.Deployment
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &d); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := out[d.Name]; !ok {
+			out[d.Name] = &d.Spec.Template
+		}
+	}
 	return out
 }
 
@@ -234,4 +250,39 @@ func unstructuredNested(obj map[string]any, fields ...string) (map[string]any, b
 
 func fromMap(m map[string]any, out any) error {
 	return runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(m, out, true)
+}
+
+// Prod's binary log archiver carries the names, port and user pkg/stack
+// gives it: `status` reads its ConfigMap, the plugin's flags default to its
+// port, the Job creates the user it connects as.
+func TestBinlogArchiverMatchesPkgStack(t *testing.T) {
+	r := render(t, "overlays/prod")
+	var d appsv1.Deployment
+	r.get(t, stack.BinlogArchiver.Kind, stack.BinlogArchiver.Name, &d)
+	checkSelector(t, r.name, d.Spec.Selector, d.Spec.Template.Labels, stack.BinlogArchiver)
+	c := d.Spec.Template.Spec.Containers[0]
+	if len(c.Ports) != 1 || c.Ports[0].ContainerPort != stack.BinlogArchiverMetricsPort {
+		t.Errorf("archiver ports %+v, want metrics on %d", c.Ports, stack.BinlogArchiverMetricsPort)
+	}
+	user := ""
+	for _, e := range c.Env {
+		if e.Name == "MYSQL_BINLOG_USER" {
+			user = e.Value
+		}
+	}
+	if user != stack.BinlogArchiverUser {
+		t.Errorf("archiver connects as %q, want %q", user, stack.BinlogArchiverUser)
+	}
+	var job batchv1.Job
+	r.get(t, "Job", "binlog-archiver-user", &job)
+	if script := strings.Join(job.Spec.Template.Spec.Containers[0].Command, " "); !strings.Contains(script, "'"+stack.BinlogArchiverUser+"'@'%'") {
+		t.Errorf("the user Job does not create %s:\n%s", stack.BinlogArchiverUser, script)
+	}
+	var cm corev1.ConfigMap
+	r.get(t, "ConfigMap", stack.BinlogArchiverStatus, &cm)
+	var role rbacv1.Role
+	r.get(t, "Role", stack.BinlogArchiver.Name, &role)
+	if len(role.Rules) != 1 || len(role.Rules[0].ResourceNames) != 1 || role.Rules[0].ResourceNames[0] != stack.BinlogArchiverStatus {
+		t.Errorf("the archiver's Role %+v, want its status ConfigMap %s alone", role.Rules, stack.BinlogArchiverStatus)
+	}
 }

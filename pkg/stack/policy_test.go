@@ -83,8 +83,22 @@ func TestNetworkPoliciesLetOnlyWebReachMySQLOn3306(t *testing.T) {
 		if backup, ok := tpl["mysql-backup"]; ok {
 			backupPod := pod{backup.Labels, nil}
 			cases = append(cases, reachCase{"backup -> mysql:3306", backupPod, dbPod, stack.MySQLPort, false})
-		} else if r.name == "prod" {
+		} else if r.name == "overlays/prod" {
 			t.Errorf("prod has no scheduled backup CronJob")
+		}
+		// Prod's binary log archiver reads the logs as a replica, over
+		// 3306; only it and the Job creating its user are let in, and
+		// nobody reaches its metrics but the monitoring namespace.
+		if archiver, ok := tpl[stack.BinlogArchiver.Name]; ok {
+			archiverPod := pod{archiver.Labels, archiver.Spec.Containers[0].Ports}
+			userPod := pod{tpl["binlog-archiver-user"].Labels, nil}
+			cases = append(cases,
+				reachCase{"binlog archiver -> mysql:3306", archiverPod, dbPod, stack.MySQLPort, true},
+				reachCase{"binlog archiver user job -> mysql:3306", userPod, dbPod, stack.MySQLPort, true},
+				reachCase{"binlog archiver -> mysql:22", archiverPod, dbPod, 22, false},
+				reachCase{"web -> binlog archiver metrics", webPod, archiverPod, stack.BinlogArchiverMetricsPort, false})
+		} else if r.name == "overlays/prod" {
+			t.Errorf("prod has no binary log archiver")
 		}
 		for _, c := range cases {
 			if got := admits(pols, c.src, c.dst, c.port); got != c.want {

@@ -79,3 +79,14 @@ const (
 
 // MySQLClaim is the claim the StatefulSet creates for MySQLPod.
 const MySQLClaim = MySQLClaimTemplate + "-" + MySQLPod
+
+// The binary log archiver (components/binlog-archive): its Deployment, the
+// ConfigMap it reports its status in, its metrics port, and the database
+// user it connects as.
+var BinlogArchiver = Component{Name: "binlog-archiver", Kind: "Deployment", Component: "backup"}
+
+const (
+	BinlogArchiverStatus      = "binlog-archiver-status"
+	BinlogArchiverMetricsPort = 9102
+	BinlogArchiverUser        = "binlog_archiver"
+)

@@ -47,9 +47,11 @@ type Report struct {
 	Policies  []string  `json:"networkPolicies"`
 	// Members counts the objects of the stack's ApplySet; -1 when the stack
 	// was applied without its ApplySet parent (plain kubectl).
-	Members  int      `json:"applySetMembers"`
-	Warnings []string `json:"warnings,omitempty"`
-	Healthy  bool     `json:"healthy"`
+	Members int `json:"applySetMembers"`
+	// Binlog is the binary log archiver, when the stack runs one.
+	Binlog   *BinlogArchive `json:"binlogArchive,omitempty"`
+	Warnings []string       `json:"warnings,omitempty"`
+	Healthy  bool           `json:"healthy"`
 }
 
 // Claim is the database's storage.
@@ -68,8 +70,9 @@ type Service struct {
 	URLs []string `json:"urls,omitempty"`
 }
 
-// Collect reads the report.
-func Collect(ctx context.Context, clients *kube.Clients, ns string) (*Report, error) {
+// Collect reads the report; an archive lagging more than lagWarning is
+// warned about.
+func Collect(ctx context.Context, clients *kube.Clients, ns string, lagWarning time.Duration) (*Report, error) {
 	c := clients.Typed
 	r := &Report{Namespace: ns, Healthy: true}
 	found := false
@@ -88,6 +91,9 @@ func Collect(ctx context.Context, clients *kube.Clients, ns string) (*Report, er
 		if err := step(ctx, c, ns); err != nil {
 			return nil, err
 		}
+	}
+	if err := r.addBinlogArchive(ctx, c, ns, lagWarning); err != nil {
+		return nil, err
 	}
 	members, err := countMembers(ctx, clients.Metadata, clients.Mapper, ns)
 	if err != nil {

@@ -20,7 +20,7 @@ const settle = 300 * time.Millisecond
 // Watch calls draw with a fresh report now and again after each change to
 // the stack's pods, as a watch reports it, until ctx ends or draw fails.
 // Collect's errors go to draw too: a stack not yet deployed may appear.
-func Watch(ctx context.Context, clients *kube.Clients, ns string, draw func(*Report, error) error) error {
+func Watch(ctx context.Context, clients *kube.Clients, ns string, lagWarning time.Duration, draw func(*Report, error) error) error {
 	changed := make(chan struct{}, 1)
 	notify := func(any) {
 		select {
@@ -44,7 +44,7 @@ func Watch(ctx context.Context, clients *kube.Clients, ns string, draw func(*Rep
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	for {
-		if err := draw(Collect(ctx, clients, ns)); err != nil || ctx.Err() != nil {
+		if err := draw(Collect(ctx, clients, ns, lagWarning)); err != nil || ctx.Err() != nil {
 			return err
 		}
 		select {

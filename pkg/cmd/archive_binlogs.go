@@ -1,0 +1,167 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/util/templates"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/binlog"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+)
+
+var archiveBinlogsExample = templates.Examples(`
+	# What components/binlog-archive runs in the cluster
+	MYSQL_BINLOG_USER=binlog_archiver MYSQL_BINLOG_PASSWORD=... \
+	  kubectl stack archive-binlogs --to s3://backups/prod --mysql-address mysql:3306`)
+
+// The database user's credentials come from the environment, never flags.
+const (
+	binlogUserEnv     = "MYSQL_BINLOG_USER"
+	binlogPasswordEnv = "MYSQL_BINLOG_PASSWORD"
+)
+
+// ArchiveBinlogsOptions are the flags and state of `kubectl stack
+// archive-binlogs`.
+type ArchiveBinlogsOptions struct {
+	To             locationFlags
+	MySQLAddress   string
+	Interval       time.Duration
+	MetricsAddress string
+	StatusMap      string
+	ReplicaID      uint32
+
+	server binlog.Server
+	target
+	genericiooptions.IOStreams
+}
+
+// NewCmdArchiveBinlogs returns `kubectl stack archive-binlogs`.
+func NewCmdArchiveBinlogs(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &ArchiveBinlogsOptions{IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "archive-binlogs --to LOCATION",
+		Short: "Copy the database's binary logs into a backup location as they are written",
+		Long: templates.LongDesc(`
+			Connect to the database as a replica would, as the user $` + binlogUserEnv + ` with the
+			password $` + binlogPasswordEnv + ` (it needs REPLICATION SLAVE and REPLICATION CLIENT, or
+			BINLOG MONITOR on MariaDB, and nothing else), and store its binary logs in LOCATION
+			under binlogs/, byte for byte, in chunks of at most --interval: the recovery point
+			of 'kubectl stack restore --to-time'. It resumes where the archive ends, after its
+			own restart or the server's; when the server no longer holds that file (purged, or
+			its logs were reset), it reports a gap and archives from the oldest file it holds.
+
+			It serves binlog_archive_lag_seconds and binlog_archive_gap at --metrics-address
+			/metrics, and writes its status (lag, newest event, gap, recoverable windows) to the
+			ConfigMap --status-configmap, which 'kubectl stack status' shows.
+			components/binlog-archive runs it as a Deployment. It stops on SIGTERM after storing
+			what it received. Exit status: 0 stopped (SIGTERM, Ctrl-C), 1 the location or the
+			cluster could not be read, 2 bad flags.`),
+		Example: archiveBinlogsExample,
+		Args:    usageArgs(cobra.NoArgs),
+		RunE:    runVerb(f, o),
+	}
+	o.To.addFlags(cmd, "to", "the backup location, s3://BUCKET/PREFIX or a folder", true)
+	cmd.Flags().StringVar(&o.MySQLAddress, "mysql-address", net.JoinHostPort(stack.MySQLService, strconv.Itoa(stack.MySQLPort)), "the database, HOST:PORT")
+	cmd.Flags().DurationVar(&o.Interval, "interval", 10*time.Second, "store what was received at least this often: the recovery point")
+	cmd.Flags().StringVar(&o.MetricsAddress, "metrics-address", ":"+strconv.Itoa(stack.BinlogArchiverMetricsPort), "serve /metrics here; empty for none")
+	cmd.Flags().StringVar(&o.StatusMap, "status-configmap", stack.BinlogArchiverStatus, "ConfigMap of the namespace to write the status to; empty for none")
+	cmd.Flags().Uint32Var(&o.ReplicaID, "replica-id", 4242, "the server id the archiver presents to the database; unique among its replicas")
+	return cmd
+}
+
+// Complete reads the credentials and, with a status ConfigMap, builds the
+// clients.
+func (o *ArchiveBinlogsOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
+	o.server = binlog.Server{Address: o.MySQLAddress, User: os.Getenv(binlogUserEnv), Password: os.Getenv(binlogPasswordEnv), ReplicaID: o.ReplicaID}
+	if o.StatusMap == "" {
+		return nil
+	}
+	if err := o.completeTarget(f); err != nil {
+		return err
+	}
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" && !o.explicit {
+		o.namespace = ns
+	}
+	return nil
+}
+
+// Validate checks the flags and the credentials.
+func (o *ArchiveBinlogsOptions) Validate() error {
+	switch {
+	case o.server.User == "" || o.server.Password == "":
+		return usageError(fmt.Errorf("set $%s and $%s to the archiver's database user", binlogUserEnv, binlogPasswordEnv))
+	case o.Interval < time.Second:
+		return usageError(fmt.Errorf("--interval %s is under a second", o.Interval))
+	}
+	return nil
+}
+
+// Run archives until SIGTERM or Ctrl-C.
+func (o *ArchiveBinlogsOptions) Run(ctx context.Context) error {
+	loc, err := o.To.open()
+	if err != nil {
+		return err
+	}
+	var earlier *binlog.Status
+	if o.StatusMap != "" {
+		if earlier, err = o.readStatus(ctx); err != nil {
+			return err
+		}
+	}
+	progress := binlog.NewProgress(earlier)
+	if o.MetricsAddress != "" {
+		if err := o.serveMetrics(progress); err != nil {
+			return err
+		}
+	}
+	if o.StatusMap != "" {
+		p := &binlog.Publisher{Progress: progress, Location: loc, Name: o.StatusMap, Log: o.ErrOut,
+			ConfigMaps: o.clients.Typed.CoreV1().ConfigMaps(o.namespace)}
+		go p.Run(ctx)
+	}
+	a := &binlog.Archiver{Location: loc, Server: o.server, Interval: o.Interval, Log: o.ErrOut, Progress: progress}
+	if err := a.Run(ctx); !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// readStatus reads what the archiver reported before it last stopped.
+func (o *ArchiveBinlogsOptions) readStatus(ctx context.Context) (*binlog.Status, error) {
+	cm, err := o.clients.Typed.CoreV1().ConfigMaps(o.namespace).Get(ctx, o.StatusMap, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", o.namespace, o.StatusMap, err)
+	}
+	return binlog.ReadStatus(cm.Data)
+}
+
+func (o *ArchiveBinlogsOptions) serveMetrics(p *binlog.Progress) error {
+	reg := prometheus.NewRegistry()
+	if err := p.Register(reg); err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", o.MetricsAddress)
+	if err != nil {
+		return fmt.Errorf("serving metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// The liveness probe's: the process answers.
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	return nil
+}
