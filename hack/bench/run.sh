@@ -10,6 +10,7 @@ BENCH_RESULTS=$(mktemp /tmp/kubectl-stack-bench-XXXXXX.tsv)
 hack/bench/apply.sh
 hack/bench/status.sh
 hack/bench/backup.sh
+hack/bench/pitr.sh
 hack/bench/watcher.sh
 mkdir -p docs
 go run ./hack/bench/report --in "$BENCH_RESULTS" --md docs/benchmarks.md --png docs/benchmarks.png

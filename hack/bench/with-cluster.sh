@@ -9,7 +9,11 @@ cd "$root"
 pkg=$1
 shift
 kubeconfig=$(hack/cluster-up.sh)
-trap 'hack/cluster-down.sh' EXIT
+# hack/bench/overlay's data folder: the benchmarks' rows and binary logs
+# never go into the user's.
+data=/var/lib/kubectl-stack/bench/mysql
+rm -rf "$data" && mkdir -p "$data" && chown 999:999 "$data"
+trap 'hack/cluster-down.sh; rm -rf "$data"' EXIT
 export KUBECTL_STACK_BIN_DIR
 KUBECTL_STACK_BIN_DIR=$(hack/build-binaries.sh node)
 runner=$(mktemp /tmp/kubectl-stack-bench-XXXXXX)

@@ -240,6 +240,34 @@ func noScratchNamespaces(t *testing.T) {
 	}
 }
 
+// renderForStore renders a test overlay of the backup components with the
+// placeholders of their policies and location filled in: the API server's
+// endpoint, the test's object store and the location given.
+func renderForStore(t *testing.T, overlay, loc string) string {
+	t.Helper()
+	api, err := env.client.CoreV1().Endpoints("default").Get(context.Background(), "kubernetes", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiIP, apiPort := api.Subsets[0].Addresses[0].IP, api.Subsets[0].Ports[0].Port
+	_, storePort, _ := strings.Cut(offsite.store.addr, env.nodeIP+":")
+	rendered := mustKubectl(t, time.Minute, "kustomize", overlay)
+	for from, to := range map[string]string{
+		"cidr: 203.0.113.1/32": "cidr: " + apiIP + "/32",
+		"port: 6443":           "port: " + strconv.Itoa(int(apiPort)),
+		"cidr: 203.0.113.2/32": "cidr: " + env.nodeIP + "/32",
+		"port: 443":            "port: " + storePort,
+		"https://203.0.113.2":  offsite.store.endpoint(),
+		"s3://kubectl-stack-backups/k8s-assignment": loc,
+	} {
+		if !strings.Contains(rendered, from) {
+			t.Fatalf("%s no longer holds %q", overlay, from)
+		}
+		rendered = strings.ReplaceAll(rendered, from, to)
+	}
+	return rendered
+}
+
 // scheduledBackupRuns starts the scheduled-backup component's job once
 // beside the dev stack, pointed at the test's object store: Pod Security
 // admits it, its RBAC lets it exec mysqldump in mysql-0, its
@@ -247,26 +275,7 @@ func noScratchNamespaces(t *testing.T) {
 // backup is complete and passes a restore test.
 func scheduledBackupRuns(t *testing.T) {
 	s := offsite.store
-	api, err := env.client.CoreV1().Endpoints("default").Get(context.Background(), "kubernetes", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	apiIP, apiPort := api.Subsets[0].Addresses[0].IP, api.Subsets[0].Ports[0].Port
-	_, storePort, _ := strings.Cut(s.addr, env.nodeIP+":")
-	rendered := mustKubectl(t, time.Minute, "kustomize", "overlays/scheduled-backup")
-	for from, to := range map[string]string{
-		"cidr: 203.0.113.1/32": "cidr: " + apiIP + "/32",
-		"port: 6443":           "port: " + strconv.Itoa(int(apiPort)),
-		"cidr: 203.0.113.2/32": "cidr: " + env.nodeIP + "/32",
-		"port: 443":            "port: " + storePort,
-		"https://203.0.113.2":  s.endpoint(),
-		"s3://kubectl-stack-backups/k8s-assignment": "s3://" + bucket + "/cron",
-	} {
-		if !strings.Contains(rendered, from) {
-			t.Fatalf("the component no longer holds %q", from)
-		}
-		rendered = strings.ReplaceAll(rendered, from, to)
-	}
+	rendered := renderForStore(t, "overlays/scheduled-backup", "s3://"+bucket+"/cron")
 	manifest := filepath.Join(t.TempDir(), "scheduled-backup.yaml")
 	if err := os.WriteFile(manifest, []byte(rendered), 0o600); err != nil {
 		t.Fatal(err)

@@ -8,7 +8,8 @@
 //     mysql-0 -- mysql`
 //
 // Run it through hack/bench/backup.sh, which brings the cluster up, builds
-// mc, applies overlays/dev, and removes it all.
+// mc, and removes it all; the program applies hack/bench/overlay (the dev
+// stack on a data folder of its own).
 package main
 
 import (
@@ -40,7 +41,7 @@ func main() {
 // bench is what the commands run with.
 type bench struct {
 	kubeconfig, kubectl, mc, plugin, dir string
-	store                                *store
+	store                                *kit.Store
 }
 
 func run(b bench, mb, runs int) error {
@@ -54,20 +55,17 @@ func run(b bench, mb, runs int) error {
 	if out, err := exec.Command("go", "build", "-o", b.plugin, "./cmd/kubectl-stack").CombinedOutput(); err != nil {
 		return fmt.Errorf("building the plugin: %v: %s", err, out)
 	}
-	if b.store, err = startStore(dir); err != nil {
+	if b.store, err = kit.StartStore(dir); err != nil {
 		return err
 	}
-	defer b.store.stop()
-	if out, err := exec.Command(b.plugin, "--kubeconfig", kubeconfig, "apply", "-k", "overlays/dev", "--timeout=5m").CombinedOutput(); err != nil {
-		return fmt.Errorf("applying overlays/dev: %v: %s", err, out)
+	defer b.store.Stop()
+	if out, err := exec.Command(b.plugin, "--kubeconfig", kubeconfig, "apply", "-k", "hack/bench/overlay", "--timeout=5m").CombinedOutput(); err != nil {
+		return fmt.Errorf("applying hack/bench/overlay: %v: %s", err, out)
 	}
 	start := time.Now()
 	if err := seed(kubeconfig, kubectl, mb); err != nil {
 		return err
 	}
-	// The database's hostPath volume outlives the cluster: leave no bench data
-	// in it for the next demo or test run.
-	defer func() { _ = sqlExec(kubeconfig, kubectl, "DROP DATABASE IF EXISTS bench;\n") }()
 	fmt.Fprintf(os.Stderr, "seeded %d MB in %s\n", mb, time.Since(start).Round(time.Second))
 	host, _ := os.Hostname()
 	fmt.Printf("backup benchmark: %d MB of rows in the dev stack's MariaDB; %d runs each; %s\n", mb, runs, host)
@@ -107,8 +105,8 @@ func (b bench) rows(mb int) []row {
 			mine:   []string{b.plugin, "--kubeconfig", b.kubeconfig, "backup", file, "--force"},
 			anchor: sh(dump + " | gzip > " + anchorFile)},
 		{what: fmt.Sprintf("backup of %d MB to an S3 bucket", mb), anchorName: "kubectl exec mysql-0 -- mysqldump | gzip | mc pipe", target: "<= 0.8x",
-			mine:   append([]string{"env"}, append(b.store.env(), b.plugin, "--kubeconfig", b.kubeconfig, "backup", "--to", "s3://"+storeBucket+"/plugin")...),
-			anchor: sh(fmt.Sprintf("%s | gzip | env %s %s pipe bench/%s/anchor.sql.gz", dump, b.store.mcHost(), b.mc, storeBucket))},
+			mine:   append([]string{"env"}, append(b.store.Env(), b.plugin, "--kubeconfig", b.kubeconfig, "backup", "--to", "s3://"+kit.StoreBucket+"/plugin")...),
+			anchor: sh(fmt.Sprintf("%s | gzip | env %s %s pipe bench/%s/anchor.sql.gz", dump, b.store.MCHost(), b.mc, kit.StoreBucket))},
 		{what: fmt.Sprintf("restore of %d MB into an emptied database", mb), anchorName: "gunzip -c file | kubectl exec -i mysql-0 -- mysql", target: "<= 1.0x",
 			mine:   sh(drop + " && " + b.plugin + " --kubeconfig " + b.kubeconfig + " restore " + file + " --yes"),
 			anchor: sh(drop + " && gunzip -c " + anchorFile + " | " + load)},
@@ -119,7 +117,6 @@ func (b bench) rows(mb int) []row {
 // rows of 1 KB), so no single statement outgrows the server's limits.
 func seed(kubeconfig, kubectl string, mb int) error {
 	statements := []string{
-		"DROP DATABASE IF EXISTS bench", // a killed run may have left it
 		"CREATE DATABASE bench",
 		"CREATE TABLE IF NOT EXISTS bench.digits (n INT PRIMARY KEY)",
 		"INSERT IGNORE INTO bench.digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)",

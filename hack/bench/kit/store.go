@@ -1,4 +1,4 @@
-package main
+package kit
 
 import (
 	"crypto/rand"
@@ -12,21 +12,23 @@ import (
 	"time"
 )
 
-// store is a versitygw on loopback, started by the benchmark and stopped
+// Store is a versitygw on loopback, started by a benchmark and stopped
 // by its PID.
-type store struct {
+type Store struct {
 	cmd            *exec.Cmd
-	addr           string
+	Addr           string
 	access, secret string
 }
 
-const storeBucket = "bench"
+// StoreBucket is the store's one bucket.
+const StoreBucket = "bench"
 
-func startStore(dir string) (*store, error) {
+// StartStore starts a store keeping its data under dir.
+func StartStore(dir string) (*Store, error) {
 	bin := filepath.Join(os.Getenv("KUBECTL_STACK_BIN_DIR"), "versitygw")
 	data := filepath.Join(dir, "s3")
 	// posix: a bucket is a folder of the store's root.
-	if err := os.MkdirAll(filepath.Join(data, storeBucket), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(data, StoreBucket), 0o755); err != nil {
 		return nil, err
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -35,7 +37,7 @@ func startStore(dir string) (*store, error) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	s := &store{addr: addr, access: key(8), secret: key(20)}
+	s := &Store{Addr: addr, access: key(8), secret: key(20)}
 	s.cmd = exec.Command(bin, "--port", addr, "posix", data)
 	s.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.access, "ROOT_SECRET_KEY="+s.secret)
 	if err := s.cmd.Start(); err != nil {
@@ -48,26 +50,27 @@ func startStore(dir string) (*store, error) {
 			return s, nil
 		}
 		if time.Now().After(deadline) {
-			s.stop()
+			s.Stop()
 			return nil, fmt.Errorf("versitygw does not listen on %s: %w", addr, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 }
 
-func (s *store) stop() {
+// Stop kills the store.
+func (s *Store) Stop() {
 	_ = s.cmd.Process.Signal(syscall.SIGKILL)
 	_ = s.cmd.Wait()
 }
 
-// env is the plugin's view of the store.
-func (s *store) env() []string {
-	return []string{"AWS_ACCESS_KEY_ID=" + s.access, "AWS_SECRET_ACCESS_KEY=" + s.secret, "AWS_ENDPOINT_URL=http://" + s.addr}
+// Env is the plugin's view of the store.
+func (s *Store) Env() []string {
+	return []string{"AWS_ACCESS_KEY_ID=" + s.access, "AWS_SECRET_ACCESS_KEY=" + s.secret, "AWS_ENDPOINT_URL=http://" + s.Addr}
 }
 
-// mcHost is mc's: the alias "bench".
-func (s *store) mcHost() string {
-	return fmt.Sprintf("MC_HOST_bench=http://%s:%s@%s", s.access, s.secret, s.addr)
+// MCHost is mc's view: the alias "bench".
+func (s *Store) MCHost() string {
+	return fmt.Sprintf("MC_HOST_bench=http://%s:%s@%s", s.access, s.secret, s.Addr)
 }
 
 func key(n int) string {
