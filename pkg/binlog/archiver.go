@@ -44,8 +44,10 @@ type stream struct {
 	// buf holds the events received and not yet stored, from chunk.Start.
 	buf   bytes.Buffer
 	chunk Chunk
-	// received is when the newest event in buf arrived.
-	received time.Time
+	// received is when the newest event in buf arrived, held when the
+	// oldest did: the chunk is stored Interval after that, however
+	// steadily events keep coming.
+	received, held time.Time
 	// stored is the newest chunk in the location: where to resume.
 	stored *Chunk
 }
@@ -101,7 +103,7 @@ func (a *Archiver) session(ctx context.Context, s *stream) (streamed bool, err e
 	for ; ; streamed = true {
 		wait := a.Interval
 		if !s.received.IsZero() {
-			wait = time.Until(s.received.Add(a.Interval))
+			wait = time.Until(s.held.Add(a.Interval))
 		}
 		evCtx, cancel := context.WithTimeout(ctx, max(wait, 10*time.Millisecond))
 		ev, err := st.GetEvent(evCtx)
@@ -185,6 +187,9 @@ func (s *stream) begin(file string, pos uint32) {
 func (s *stream) add(raw []byte, end uint32, at time.Time) {
 	if s.received.IsZero() || s.chunk.First.IsZero() {
 		s.chunk.First = at
+	}
+	if s.received.IsZero() {
+		s.held = time.Now()
 	}
 	s.buf.Write(raw)
 	s.pos, s.chunk.Last, s.received = end, at, time.Now()
