@@ -37,14 +37,16 @@ func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the local cluster")
 	kubectl := flag.String("kubectl", kit.Kubectl(), "the kubectl (default: $KUBECTL, else kubectl)")
 	writes := flag.Int("writes", 100, "writes whose recovery point is measured")
-	rows := flag.Int("rows", 200000, "rows changed after the backup, for the replay rate")
+	rows := flag.Int("rows", 1000000, "rows changed after the backup, for the replay rate")
 	runs := flag.Int("runs", 3, "runs of each replay")
 	flag.Parse()
 	b := &bench{kubeconfig: *kubeconfig, kubectl: *kubectl}
 	err := b.run(*writes, *rows, *runs)
-	b.cleanup()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
+	}
+	b.cleanup()
+	if err != nil {
 		os.Exit(1)
 	}
 }
@@ -152,13 +154,13 @@ func (b *bench) startArchiver() error {
 // session, notes where each commit ends in the binary logs, and watches
 // the bucket for the chunk that holds it.
 func (b *bench) recoveryPoint(writes int) error {
-	loc, err := location.Parse(b.loc, location.S3Options{Endpoint: "http://" + b.store.Addr, PathStyle: true})
-	if err != nil {
-		return err
-	}
 	for _, kv := range b.store.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		os.Setenv(k, v)
+	}
+	loc, err := location.Parse(b.loc, location.S3Options{Endpoint: "http://" + b.store.Addr, PathStyle: true})
+	if err != nil {
+		return err
 	}
 	client := exec.Command(b.kubectl, "--kubeconfig", b.kubeconfig, "-n", stack.Namespace, "exec", "-i", stack.MySQLPod, "-c", stack.MySQLContainer, "--",
 		"sh", "-c", `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysql -uroot -N -B --unbuffered`)
