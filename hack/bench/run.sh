@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: every benchmark, each on a fresh local cluster, then one table
 # (docs/benchmarks.md, also printed) and a chart of the ratios
-# (docs/benchmarks.png). Needs root. Takes about 15 minutes on 2 cores.
+# (docs/benchmarks.png). Needs root. Takes about 20 minutes on 2 cores.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"

@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kubectl-stack/kubectl-stack/hack/bench/kit"
@@ -171,50 +172,89 @@ func (b *bench) recoveryPoint(writes int) error {
 	}
 	defer func() { in.Close(); _ = client.Wait() }()
 	out := bufio.NewReader(outPipe)
-	type pending struct {
-		at        binlog.Position
-		committed time.Time
-	}
-	var todo []pending
+	w := &watch{loc: loc}
+	done := make(chan error, 1)
+	stop := make(chan struct{})
+	go func() { done <- w.poll(stop, 5*time.Minute) }()
 	for i := 0; i < writes; i++ {
 		fmt.Fprintf(in, "INSERT INTO bench.w VALUES (%d, NOW(6)); SHOW MASTER STATUS;\n", i)
 		line, err := out.ReadString('\n')
 		if err != nil {
+			close(stop)
 			return fmt.Errorf("the client session: %w", err)
 		}
 		f := strings.Fields(line)
 		pos, _ := strconv.ParseUint(f[1], 10, 32)
-		todo = append(todo, pending{binlog.Position{File: f[0], Pos: uint32(pos)}, time.Now()})
+		w.add(binlog.Position{File: f[0], Pos: uint32(pos)}, time.Now())
 		time.Sleep(500 * time.Millisecond) // the writes' pace, not a wait for anything
 	}
-	var delays []time.Duration
-	deadline := time.Now().Add(5 * time.Minute)
-	for len(todo) > 0 && time.Now().Before(deadline) {
-		arc, err := binlog.Read(context.Background(), loc)
-		if err != nil {
-			return err
-		}
-		seen := time.Now()
-		left := todo[:0]
-		for _, p := range todo {
-			if arc.Holds(p.at) {
-				delays = append(delays, seen.Sub(p.committed))
-			} else {
-				left = append(left, p)
-			}
-		}
-		todo = left
-		time.Sleep(200 * time.Millisecond)
+	close(stop)
+	if err := <-done; err != nil {
+		return err
 	}
-	if len(todo) > 0 {
-		return fmt.Errorf("%d writes never reached the bucket in 5 minutes", len(todo))
-	}
+	delays := w.delays
 	sort.Slice(delays, func(i, j int) bool { return delays[i] < delays[j] })
 	median, p99 := delays[len(delays)/2], delays[(len(delays)*99+99)/100-1]
 	round := func(d time.Duration) string { return d.Round(10 * time.Millisecond).String() }
 	return kit.Record(kit.Row{What: fmt.Sprintf("recovery point: a committed row to the bucket (%d writes)", writes),
 		Median: round(median), Spread: round(delays[0]) + ".." + round(delays[len(delays)-1]),
 		Anchor: "a nightly backup: up to 24h", AnchorMedian: "12h", Ratio: "p99 " + round(p99), Target: "p99 <= 60s"})
+}
+
+// watch polls the bucket while the writes go on, and notes when each
+// write's position first shows in the archive.
+type watch struct {
+	loc    location.Location
+	mu     sync.Mutex
+	todo   []pending
+	delays []time.Duration
+}
+
+type pending struct {
+	at        binlog.Position
+	committed time.Time
+}
+
+func (w *watch) add(at binlog.Position, committed time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.todo = append(w.todo, pending{at, committed})
+}
+
+// poll reads the archive every 200 ms until stop is closed and every
+// write was seen, or the timeout after stop.
+func (w *watch) poll(stop <-chan struct{}, timeout time.Duration) error {
+	var deadline <-chan time.Time
+	stopped := false
+	for {
+		arc, err := binlog.Read(context.Background(), w.loc)
+		if err != nil {
+			return err
+		}
+		seen := time.Now()
+		w.mu.Lock()
+		left := w.todo[:0]
+		for _, p := range w.todo {
+			if arc.Holds(p.at) {
+				w.delays = append(w.delays, seen.Sub(p.committed))
+			} else {
+				left = append(left, p)
+			}
+		}
+		w.todo = left
+		n := len(left)
+		w.mu.Unlock()
+		if stopped && n == 0 {
+			return nil
+		}
+		select {
+		case <-stop:
+			stopped, stop, deadline = true, nil, time.After(timeout)
+		case <-deadline:
+			return fmt.Errorf("%d writes never reached the bucket in %s", n, timeout)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // replayRate changes rows after a verified backup, then replays them onto
