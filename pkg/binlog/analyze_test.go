@@ -70,3 +70,21 @@ func statements(t *testing.T, files []string) []string {
 	}
 	return got
 }
+
+// A backup that holds no database replays nothing: no statement is taken
+// for naming one.
+func TestAnalyzeWithoutDatabases(t *testing.T) {
+	end := Position{File: "mysql-bin.000001", Pos: 3198}
+	p := &Plan{
+		Backup: &backup.Entry{Manifest: &backup.Manifest{}},
+		From:   Position{File: "mysql-bin.000001", Pos: 850},
+		Target: Target{Position: &end},
+	}
+	replay, r, err := p.Analyze([]string{filepath.Join("testdata", "mysql-bin.000001")}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Transactions != 0 || r.Skipped != 13 || len(replay.Files) != 0 {
+		t.Errorf("replayed %d transactions in %d files, left out %d; want none, 13 left out", r.Transactions, len(replay.Files), r.Skipped)
+	}
+}

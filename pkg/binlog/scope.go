@@ -24,6 +24,9 @@ var accountStatement = regexp.MustCompile(`(?is)^(\s|/\*.*?\*/)*((CREATE|ALTER|D
 
 func newScope(databases []string) *scope {
 	s := &scope{names: map[string]bool{}}
+	if len(databases) == 0 {
+		return s // names nothing: an empty alternation would match any "."
+	}
 	quoted := make([]string, len(databases))
 	for i, d := range databases {
 		s.names[d] = true
@@ -58,7 +61,7 @@ func (s *scope) judge(ev *replication.BinlogEvent) verdict {
 		case accountStatement.MatchString(q):
 			return outOfScope
 		}
-		return s.of(s.names[string(e.Schema)] || s.named.MatchString(q))
+		return s.of(s.names[string(e.Schema)] || s.named != nil && s.named.MatchString(q))
 	}
 	return neutral
 }
