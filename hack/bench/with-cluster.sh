@@ -13,10 +13,9 @@ kubeconfig=$(hack/cluster-up.sh)
 # never go into the user's.
 data=/var/lib/kubectl-stack/bench/mysql
 rm -rf "$data" && mkdir -p "$data" && chown 999:999 "$data"
-trap 'hack/cluster-down.sh; rm -rf "$data"' EXIT
+runner=$(mktemp /tmp/kubectl-stack-bench-XXXXXX)
+trap 'hack/cluster-down.sh; rm -rf "$data"; rm -f "$runner"' EXIT
 export KUBECTL_STACK_BIN_DIR
 KUBECTL_STACK_BIN_DIR=$(hack/build-binaries.sh node)
-runner=$(mktemp /tmp/kubectl-stack-bench-XXXXXX)
 go build -o "$runner" "$pkg"
 KUBECTL="$KUBECTL_STACK_BIN_DIR/kubectl" "$runner" --kubeconfig "$kubeconfig" "$@"
-rm -f "$runner"

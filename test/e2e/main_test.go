@@ -58,6 +58,10 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "e2e: the user's %s before: %s\n", localcluster.DataDir, before.summary())
+	// The plugin's build (130 MB) and its state folder are the run's own:
+	// left in /tmp, fifty runs filled the disk until the kubelet evicted
+	// the database mid-test.
+	defer func() { _ = os.RemoveAll(env.pluginDir); _ = os.RemoveAll(env.stateHome) }()
 	if err := setUp(); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: e2e set-up:", err)
 		return 1
