@@ -112,6 +112,9 @@ func Apply(ctx context.Context, c *kube.Clients, s *Set, o Options) (*Summary, e
 		}
 	}
 	if !exists || a.leftToPrune() || !set.recordsOnly(s.Objects) {
+		if err := a.keepData(ctx, sum); err != nil {
+			return sum, err
+		}
 		err = set.prune(ctx, a.visited, o.DryRun, func(u *unstructured.Unstructured) {
 			sum.Results = append(sum.Results, result(u, Pruned))
 		})
@@ -140,25 +143,25 @@ type applier struct {
 	c             *kube.Clients
 	dryRun, force bool
 	visited       sets.Set[types.UID]
-	live          map[string]*unstructured.Unstructured // the set's members before, by key
-	mu            sync.Mutex                            // guards restClients: applies of one rank run at once
+	live          map[string]Object // the set's members before, by key
+	mu            sync.Mutex        // guards restClients: applies of one rank run at once
 	restClients   map[string]resource.RESTClient
 }
 
 func newApplier(c *kube.Clients, dryRun, force bool) *applier {
 	return &applier{c: c, dryRun: dryRun, force: force, visited: sets.New[types.UID](),
-		live: map[string]*unstructured.Unstructured{}, restClients: map[string]resource.RESTClient{}}
+		live: map[string]Object{}, restClients: map[string]resource.RESTClient{}}
 }
 
 // liveMembers lists the set's members, by key, before anything is applied.
-func liveMembers(ctx context.Context, set *applySet) (map[string]*unstructured.Unstructured, error) {
+func liveMembers(ctx context.Context, set *applySet) (map[string]Object, error) {
 	members, err := set.members(ctx, sets.New[types.UID]())
 	if err != nil {
 		return nil, err
 	}
-	live := make(map[string]*unstructured.Unstructured, len(members))
+	live := make(map[string]Object, len(members))
 	for _, m := range members {
-		live[key(m.Unstructured)] = m.Unstructured
+		live[key(m.Unstructured)] = m
 	}
 	return live, nil
 }
@@ -250,7 +253,7 @@ func (a *applier) action(obj Object, out *unstructured.Unstructured, created boo
 	if created {
 		return Created
 	}
-	if live, ok := a.live[key(obj.Unstructured)]; ok && sameContent(live, out) {
+	if live, ok := a.live[key(obj.Unstructured)]; ok && sameContent(live.Unstructured, out) {
 		return Unchanged
 	}
 	return Configured

@@ -72,6 +72,10 @@ func Diff(ctx context.Context, c *kube.Clients, s *Set, streams genericiooptions
 		return false, err
 	}
 	for _, p := range pruned {
+		if dataKinds.Has(p.GetKind()) {
+			fmt.Fprintf(streams.Out, "would keep %s (it holds the database's data: it leaves the set, it is not pruned)\n", p.Ref())
+			continue
+		}
 		fmt.Fprintf(streams.Out, "would prune %s\n", p.Ref())
 	}
 	return changed || len(pruned) > 0, nil
@@ -129,7 +133,7 @@ func (a *applier) preview(ctx context.Context, obj Object, nsExists bool) (diffO
 // adopt, the object read now.
 func (a *applier) liveObject(ctx context.Context, obj Object) (*unstructured.Unstructured, error) {
 	if live, ok := a.live[key(obj.Unstructured)]; ok {
-		return live, nil
+		return live.Unstructured, nil
 	}
 	live, err := resourceClient(a.c, obj).Get(ctx, obj.GetName(), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {

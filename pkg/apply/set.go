@@ -1,6 +1,8 @@
 package apply
 
 import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 )
@@ -22,6 +24,12 @@ func Load(c *kube.Clients, overlay, namespace string, explicit bool) (*Set, erro
 	if err != nil {
 		return nil, err
 	}
+	return FromObjects(c, objs, namespace, explicit)
+}
+
+// FromObjects maps objects already built (an overlay's, or a recorded
+// revision's) as Load does.
+func FromObjects(c *kube.Clients, objs []*unstructured.Unstructured, namespace string, explicit bool) (*Set, error) {
 	mapped, err := mapObjects(objs, c.Mapper, namespace)
 	if err != nil {
 		return nil, err

@@ -27,8 +27,12 @@ func (s *Summary) Print(w io.Writer, o table.Options) error {
 	if s.DryRun {
 		suffix = " (server dry run: nothing was changed)"
 	}
-	_, err := fmt.Fprintf(w, "%d created, %d configured, %d unchanged, %d pruned%s\n",
-		c[Created], c[Configured], c[Unchanged], c[Pruned], suffix)
+	kept := ""
+	if c[Kept] > 0 {
+		kept = fmt.Sprintf(", %d kept (the database's data left the overlay; it is never pruned: `delete --purge-data` deletes it)", c[Kept])
+	}
+	_, err := fmt.Fprintf(w, "%d created, %d configured, %d unchanged, %d pruned%s%s\n",
+		c[Created], c[Configured], c[Unchanged], c[Pruned], kept, suffix)
 	return err
 }
 
