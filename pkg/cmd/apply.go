@@ -12,6 +12,8 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
+	"github.com/kubectl-stack/kubectl-stack/pkg/build"
+	"github.com/kubectl-stack/kubectl-stack/pkg/history"
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 )
 
@@ -25,6 +27,9 @@ var applyExample = templates.Examples(`
 	# Check an overlay against the cluster without changing anything
 	kubectl stack apply -k overlays/dev --dry-run=server
 
+	# Keep the last 20 revisions instead of 10 (kubectl stack history lists them)
+	kubectl stack apply --history-max 20
+
 	# The summary as JSON for a script, or only the objects' names
 	kubectl stack apply -o json
 	kubectl stack apply -o name`)
@@ -37,8 +42,10 @@ type ApplyOptions struct {
 	ForceConflicts bool
 	Wait           bool
 	Timeout        time.Duration
+	historyFlags
 
-	set *apply.Set
+	set      *apply.Set
+	rendered *build.Rendered
 	target
 	genericiooptions.IOStreams
 }
@@ -52,7 +59,11 @@ func NewCmdApply(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.C
 		Long: templates.LongDesc(`
 			Build the overlay with Kustomize, server-side apply every object in dependency
 			order, record them as a KEP-3659 ApplySet (kubectl reads the same labels), prune
-			members that left the overlay, wait until the stack is ready, and print a summary.
+			members that left the overlay (never the database's namespace, claims or volumes:
+			those are kept), wait until the stack is ready, and print a summary.
+			An apply that changes something, or fails, is recorded as a revision in the
+			stack's namespace (kubectl stack history, kubectl stack rollback); a Lease keeps
+			two applies or rollbacks from running at once.
 			Exit status: 0 applied (and ready), 1 failed or not ready in time, 2 bad flags.`),
 		Example: applyExample,
 		Args:    usageArgs(cobra.NoArgs),
@@ -64,19 +75,24 @@ func NewCmdApply(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.C
 	cmd.Flags().BoolVar(&o.ForceConflicts, "force-conflicts", false, "take over fields that another field manager owns")
 	cmd.Flags().BoolVar(&o.Wait, "wait", o.Wait, "wait until every object is ready (rollouts done, claims bound)")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits before it fails")
+	o.historyFlags.addFlags(cmd)
 	return cmd
 }
 
 // Complete builds the printer, the clients and the overlay.
 func (o *ApplyOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
-	if err := o.printFlags.complete(); err != nil {
+	err := o.printFlags.complete()
+	if err == nil {
+		err = o.completeTarget(f)
+	}
+	if err != nil {
 		return err
 	}
-	if err := o.completeTarget(f); err != nil {
+	o.rendered, err = build.Render(o.Kustomize)
+	if err != nil {
 		return err
 	}
-	set, err := o.load(o.target)
-	o.set = set
+	o.set, err = apply.FromObjects(o.clients, o.rendered.Objects, o.namespace, o.explicit)
 	return err
 }
 
@@ -88,19 +104,15 @@ func (o *ApplyOptions) Validate() error {
 	if o.Timeout <= 0 {
 		return fmt.Errorf("--timeout must be positive, got %s", o.Timeout)
 	}
-	return nil
+	return o.historyFlags.validate()
 }
 
 // Run applies and prints the summary; on failure it prints what was done
 // before the error, so nothing half-applied goes unreported.
 func (o *ApplyOptions) Run(ctx context.Context) error {
-	sum, err := apply.Apply(ctx, o.clients, o.set, apply.Options{
-		DryRun:         o.DryRun == "server",
-		ForceConflicts: o.ForceConflicts,
-		Wait:           o.Wait,
-		Timeout:        o.Timeout,
-		Progress:       o.ErrOut,
-	})
+	src := history.Source{Name: o.rendered.Source, Digest: o.rendered.Digest, Description: "apply"}
+	sum, rev, err := history.Apply(ctx, o.clients, o.set, src, o.historyOptions(o.applyOptions(), o.ErrOut))
+	reportRevision(o.ErrOut, rev)
 	var notReady *apply.NotReadyError
 	switch {
 	case errors.As(err, &notReady):
@@ -117,6 +129,16 @@ func (o *ApplyOptions) Run(ctx context.Context) error {
 		return kube.Explain(err)
 	}
 	return o.print(o.Out, summaryOutput("ApplyResult", sum, sum.Print))
+}
+
+func (o *ApplyOptions) applyOptions() apply.Options {
+	return apply.Options{
+		DryRun:         o.DryRun == "server",
+		ForceConflicts: o.ForceConflicts,
+		Wait:           o.Wait,
+		Timeout:        o.Timeout,
+		Progress:       o.ErrOut,
+	}
 }
 
 // summaryOutput is an apply's or a delete's summary in every -o form.

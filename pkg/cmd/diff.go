@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -9,11 +10,15 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
+	"github.com/kubectl-stack/kubectl-stack/pkg/history"
 )
 
 var diffExample = templates.Examples(`
 	# What would applying the prod overlay change?
 	kubectl stack diff -k overlays/prod
+
+	# What would rolling back to revision 3 change?
+	kubectl stack diff --revision 3
 
 	# Use another diff program, as with kubectl diff
 	KUBECTL_EXTERNAL_DIFF="diff -u --color=always" kubectl stack diff`)
@@ -21,6 +26,7 @@ var diffExample = templates.Examples(`
 // DiffOptions are the flags and state of `kubectl stack diff`.
 type DiffOptions struct {
 	overlayFlags
+	Revision int
 
 	set *apply.Set
 	target
@@ -32,27 +38,40 @@ type DiffOptions struct {
 func NewCmdDiff(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &DiffOptions{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "diff [-k DIR]",
+		Use:   "diff [-k DIR | --revision N]",
 		Short: "Show what apply would change; exit 1 when anything would",
 		Long: templates.LongDesc(`
 			Diff the overlay against the live objects through a server-side dry run, as
-			kubectl diff does, and list the ApplySet members apply would prune.
+			kubectl diff does, and list the ApplySet members apply would prune. With
+			--revision, diff a recorded revision's objects instead: what 'kubectl stack rollback N'
+			would change.
 			Exit status, as kubectl diff: 0 no differences, 1 differences, 2 an error.`),
 		Example: diffExample,
 		Args:    usageArgs(cobra.NoArgs),
 		RunE:    runVerb(f, o),
 	}
 	o.overlayFlags.addFlags(cmd)
+	cmd.Flags().IntVar(&o.Revision, "revision", 0, "diff a recorded revision (kubectl stack history) instead of an overlay")
+	cmd.MarkFlagsMutuallyExclusive("kustomize", "revision")
 	return cmd
 }
 
 // Complete builds the clients and the overlay. Every error of diff exits 2,
 // as kubectl diff's do, since 1 means "differences".
-func (o *DiffOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
+func (o *DiffOptions) Complete(f cmdutil.Factory, cmd *cobra.Command, _ []string) error {
 	if err := o.completeTarget(f); err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	set, err := o.load(o.target)
+	var set *apply.Set
+	var err error
+	if cmd.Flags().Changed("revision") {
+		if o.Revision < 1 {
+			return usageError(fmt.Errorf("--revision %d is not a revision number (1, 2, ...): `kubectl stack history` lists them", o.Revision))
+		}
+		_, set, err = history.Load(cmd.Context(), o.clients, o.namespace, o.Revision)
+	} else {
+		set, err = o.load(o.target)
+	}
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -60,7 +79,7 @@ func (o *DiffOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) 
 	return nil
 }
 
-// Validate has nothing to check: diff's only flag is the overlay.
+// Validate has nothing to check that Complete did not.
 func (o *DiffOptions) Validate() error { return nil }
 
 // Run prints the diff and turns its outcome into the exit status.

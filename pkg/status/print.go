@@ -55,6 +55,9 @@ func (r *Report) Print(w io.Writer, o table.Options) error {
 	}
 	fmt.Fprintf(w, "policies:  %s\n", dash(strings.Join(r.Policies, ", ")))
 	fmt.Fprintf(w, "applyset:  %s\n", members(r.Members))
+	if r.Revision != nil {
+		fmt.Fprintln(w, r.Revision.line())
+	}
 	if r.Binlog != nil {
 		for _, l := range r.Binlog.lines() {
 			fmt.Fprintln(w, l)

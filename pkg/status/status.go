@@ -49,9 +49,11 @@ type Report struct {
 	// was applied without its ApplySet parent (plain kubectl).
 	Members int `json:"applySetMembers"`
 	// Binlog is the binary log archiver, when the stack runs one.
-	Binlog   *BinlogArchive `json:"binlogArchive,omitempty"`
-	Warnings []string       `json:"warnings,omitempty"`
-	Healthy  bool           `json:"healthy"`
+	Binlog *BinlogArchive `json:"binlogArchive,omitempty"`
+	// Revision is the newest recorded apply, when the user may read them.
+	Revision *Revision `json:"revision,omitempty"`
+	Warnings []string  `json:"warnings,omitempty"`
+	Healthy  bool      `json:"healthy"`
 }
 
 // Claim is the database's storage.
@@ -93,6 +95,9 @@ func Collect(ctx context.Context, clients *kube.Clients, ns string, lagWarning t
 		}
 	}
 	if err := r.addBinlogArchive(ctx, c, ns, lagWarning); err != nil {
+		return nil, err
+	}
+	if err := r.addRevision(ctx, c, ns); err != nil {
 		return nil, err
 	}
 	members, err := countMembers(ctx, clients.Metadata, clients.Mapper, ns)

@@ -1,0 +1,100 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/util/templates"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
+	"github.com/kubectl-stack/kubectl-stack/pkg/history"
+	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
+)
+
+var rollbackExample = templates.Examples(`
+	# Back to the revision before the current one, and wait until the stack is ready
+	kubectl stack rollback
+
+	# Back to revision 3; first see what it would change
+	kubectl stack diff --revision 3
+	kubectl stack rollback 3 --dry-run=server
+	kubectl stack rollback 3`)
+
+// RollbackOptions are the flags and state of `kubectl stack rollback`.
+type RollbackOptions struct {
+	ApplyOptions
+	Revision int
+}
+
+// NewCmdRollback returns `kubectl stack rollback`.
+func NewCmdRollback(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &RollbackOptions{ApplyOptions: ApplyOptions{printFlags: newPrintFlags(true), DryRun: "none", IOStreams: streams, Wait: true, Timeout: 5 * time.Minute}}
+	cmd := &cobra.Command{
+		Use:   "rollback [REVISION]",
+		Short: "Re-apply a recorded revision's objects (default: the one before the current)",
+		Long: templates.LongDesc(`
+			Re-apply the objects recorded with REVISION (see 'kubectl stack history'; default:
+			the newest revision before the current one that did not fail) with the same
+			server-side apply, ApplySet prune and wait as 'kubectl stack apply', and record a
+			new revision "rollback to N". The database's namespace, claims and volumes are never
+			deleted: when the revision lacks them they are kept, and the summary says so.
+			Exit status: 0 rolled back (and ready), 1 failed or not ready in time, 2 bad flags
+			or a revision that does not exist or cannot be trusted.`),
+		Example: rollbackExample,
+		Args:    usageArgs(cobra.MaximumNArgs(1)),
+		RunE:    runVerb(f, o),
+	}
+	o.printFlags.addFlags(cmd, tableFlags{wide: true, noHeaders: true})
+	addDryRunFlag(cmd, &o.DryRun, `"server" sends every change to the API server as a dry run and persists nothing; "none" rolls back`)
+	cmd.Flags().BoolVar(&o.ForceConflicts, "force-conflicts", false, "take over fields that another field manager owns")
+	cmd.Flags().BoolVar(&o.Wait, "wait", o.Wait, "wait until every object is ready (rollouts done, claims bound)")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits before it fails")
+	o.historyFlags.addFlags(cmd)
+	return cmd
+}
+
+// Complete reads the revision number and builds the printer and clients.
+func (o *RollbackOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
+	if len(args) == 1 {
+		n, err := strconv.Atoi(args[0])
+		if err != nil || n < 1 {
+			return usageError(fmt.Errorf("revision %q is not a revision number (1, 2, ...): `kubectl stack history` lists them", args[0]))
+		}
+		o.Revision = n
+	}
+	if err := o.printFlags.complete(); err != nil {
+		return err
+	}
+	return o.completeTarget(f)
+}
+
+// Run rolls back and prints the summary as apply does.
+func (o *RollbackOptions) Run(ctx context.Context) error {
+	sum, rev, err := history.Rollback(ctx, o.clients, o.namespace, o.Revision, o.historyOptions(o.applyOptions(), o.ErrOut))
+	reportRevision(o.ErrOut, rev)
+	var notFound *history.NotFoundError
+	var tampered *history.TamperedError
+	var notReady *apply.NotReadyError
+	switch {
+	case errors.As(err, &notFound) || errors.As(err, &tampered):
+		return usageError(err)
+	case errors.As(err, &notReady):
+		if perr := o.print(o.Out, summaryOutput("ApplyResult", sum, sum.Print)); perr != nil {
+			return perr
+		}
+		return err
+	case err != nil && len(sum.Results) > 0:
+		fmt.Fprintf(o.ErrOut, "rollback stopped after %d objects:\n", len(sum.Results))
+		_ = sum.Print(o.ErrOut, o.tableOptions(o.ErrOut))
+	}
+	if err != nil {
+		return kube.Explain(err)
+	}
+	return o.print(o.Out, summaryOutput("ApplyResult", sum, sum.Print))
+}
