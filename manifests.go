@@ -4,7 +4,7 @@ package kubectlstack
 
 import "embed"
 
-// Manifests holds base/, overlays/ and components/ exactly as they are in the repository.
+// Manifests holds base/, overlays/, components/ and params/ exactly as they are in the repository.
 //
-//go:embed base overlays components
+//go:embed base overlays components params
 var Manifests embed.FS
