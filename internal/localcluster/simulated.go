@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -34,7 +35,8 @@ const kwokAnnotation = "kwok.x-k8s.io/node"
 // to the running cluster in dir, for scheduling and scale tests: their pods
 // are scheduled and reported Running, and no container runs. Their pod
 // addresses are blackholed on this machine, so nothing the API server dials
-// for them leaves it. It returns the nodes' names once they are Ready.
+// for them leaves it. Nodes that exist already are kept. It returns the
+// nodes' names once they are Ready.
 func AddSimulatedNodes(ctx context.Context, dir string, n int) ([]string, error) {
 	binDir, err := controlplane.BinDir("kwok", "kwok-stages.yaml")
 	if err != nil {
@@ -68,7 +70,8 @@ func AddSimulatedNodes(ctx context.Context, dir string, n int) ([]string, error)
 			// ephemeral-storage, which every stack pod requests.
 			Status: corev1.NodeStatus{Capacity: simulatedCapacity, Allocatable: simulatedCapacity},
 		}
-		if _, err := client.CoreV1().Nodes().Create(ctx, obj, metav1.CreateOptions{}); err != nil {
+		_, err := client.CoreV1().Nodes().Create(ctx, obj, metav1.CreateOptions{})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
 			return nil, fmt.Errorf("creating simulated node %s: %w", name, err)
 		}
 	}

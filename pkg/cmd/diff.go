@@ -53,6 +53,7 @@ func NewCmdDiff(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 	o.overlayFlags.addFlags(cmd)
 	cmd.Flags().IntVar(&o.Revision, "revision", 0, "diff a recorded revision (kubectl stack history) instead of an overlay")
 	cmd.MarkFlagsMutuallyExclusive("kustomize", "revision")
+	_ = cmd.RegisterFlagCompletionFunc("revision", completeRevisions(f))
 	return cmd
 }
 

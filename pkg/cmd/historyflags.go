@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
 	"github.com/kubectl-stack/kubectl-stack/pkg/history"
@@ -39,5 +40,27 @@ func (h *historyFlags) historyOptions(a apply.Options, warn io.Writer) history.O
 func reportRevision(w io.Writer, rev *history.Revision) {
 	if rev != nil {
 		fmt.Fprintf(w, "recorded revision %d (%s, %s)\n", rev.Number, rev.Description, rev.Status)
+	}
+}
+
+// completeRevisions offers the revisions the cluster keeps, newest first,
+// with what each was; none when the cluster cannot be read.
+func completeRevisions(f cmdutil.Factory) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		var t target
+		if len(args) > 0 || t.completeTarget(f) != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		entries, err := history.NewStore(t.clients.Typed, t.namespace).List(cmd.Context())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for i := len(entries) - 1; i >= 0; i-- {
+			if r := entries[i].Revision; r != nil {
+				out = append(out, fmt.Sprintf("%d\t%s, %s %s", r.Number, r.Description, r.Status, r.Time.Format("2006-01-02 15:04")))
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
 	}
 }

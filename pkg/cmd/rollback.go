@@ -46,9 +46,10 @@ func NewCmdRollback(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobr
 			deleted: when the revision lacks them they are kept, and the summary says so.
 			Exit status: 0 rolled back (and ready), 1 failed or not ready in time, 2 bad flags
 			or a revision that does not exist or cannot be trusted.`),
-		Example: rollbackExample,
-		Args:    usageArgs(cobra.MaximumNArgs(1)),
-		RunE:    runVerb(f, o),
+		Example:           rollbackExample,
+		Args:              usageArgs(cobra.MaximumNArgs(1)),
+		ValidArgsFunction: completeRevisions(f),
+		RunE:              runVerb(f, o),
 	}
 	o.printFlags.addFlags(cmd, tableFlags{wide: true, noHeaders: true})
 	addDryRunFlag(cmd, &o.DryRun, `"server" sends every change to the API server as a dry run and persists nothing; "none" rolls back`)

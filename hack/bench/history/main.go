@@ -1,0 +1,155 @@
+// Command history benchmarks what recording revisions costs `kubectl stack
+// apply`: the plugin as it is against the plugin built from the commit
+// before revisions existed, same cluster, alternately. Measured: an apply
+// that changes nothing (the lock and the user's SelfSubjectReview, no
+// revision) and an apply that changes one ConfigMap (a revision recorded).
+// The cost of a revision is the difference of the changing applies'
+// medians, held to 10% of a no-op apply. Run it through hack/bench/history.sh.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/kubectl-stack/kubectl-stack/hack/bench/kit"
+)
+
+func main() {
+	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the local cluster")
+	rounds := flag.Int("rounds", 15, "runs of each apply, per plugin")
+	flag.Parse()
+	if err := run(*kubeconfig, *rounds); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func run(kubeconfig string, rounds int) error {
+	dir, err := os.MkdirTemp("", "kubectl-stack-bench-history-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	now, before := filepath.Join(dir, "now"), filepath.Join(dir, "before")
+	if err := build(".", now); err != nil {
+		return err
+	}
+	ref, err := commitBeforeRevisions()
+	if err != nil {
+		return err
+	}
+	if err := buildAt(ref, filepath.Join(dir, "src"), before); err != nil {
+		return err
+	}
+	toggles, err := toggleOverlays(dir)
+	if err != nil {
+		return err
+	}
+	apply := func(plugin, overlay string) []string {
+		return []string{plugin, "--kubeconfig", kubeconfig, "apply", "-k", overlay, "--wait=false"}
+	}
+	if _, err := kit.Time(apply(now, toggles[0])); err != nil {
+		return err
+	}
+	fmt.Printf("history benchmark: %d rounds; the plugin before revisions is %s\n", rounds, ref[:12])
+	noopNow, noopBefore, err := kit.Compare(rounds, apply(now, toggles[0]), apply(before, toggles[0]))
+	if err != nil {
+		return err
+	}
+	// Each apply flips the ConfigMap, so each changes one object.
+	var changeNow, changeBefore kit.Runs
+	for i := 0; i < rounds; i++ {
+		d, err := kit.Time(apply(now, toggles[1]))
+		if err != nil {
+			return err
+		}
+		changeNow = append(changeNow, d)
+		if d, err = kit.Time(apply(before, toggles[0])); err != nil {
+			return err
+		}
+		changeBefore = append(changeBefore, d)
+	}
+	anchor := "kubectl stack apply before revisions (" + ref[:12] + ")"
+	if err := kit.Record(kit.TimedRow("apply, nothing changed: lock, no revision", noopNow, noopBefore, anchor, "<= 1.1x")); err != nil {
+		return err
+	}
+	if err := kit.Record(kit.TimedRow("apply changing one object: a revision recorded", changeNow, changeBefore, anchor, "<= 1.1x")); err != nil {
+		return err
+	}
+	cost := changeNow.Median() - changeBefore.Median()
+	fmt.Printf("cost of a revision: %s = %.1f%% of a no-op apply (%s); target < 10%%\n",
+		cost.Round(1e6), 100*float64(cost)/float64(noopNow.Median()), noopNow.Median().Round(1e6))
+	return nil
+}
+
+// commitBeforeRevisions is the parent of the commit that added pkg/history.
+func commitBeforeRevisions() (string, error) {
+	out, err := exec.Command("git", "log", "--diff-filter=A", "--format=%H", "--", "pkg/history/revision.go").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the commit that added revisions: %w", err)
+	}
+	lines := strings.Fields(string(out))
+	if len(lines) == 0 {
+		return "", fmt.Errorf("no commit added pkg/history/revision.go: run from a git checkout")
+	}
+	parent, err := exec.Command("git", "rev-parse", lines[len(lines)-1]+"^").Output()
+	if err != nil {
+		return "", fmt.Errorf("the commit before revisions: %w", err)
+	}
+	return strings.TrimSpace(string(parent)), nil
+}
+
+// buildAt builds the plugin as it was at ref, from `git archive`.
+func buildAt(ref, src, out string) error {
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return err
+	}
+	archive := exec.Command("sh", "-c", fmt.Sprintf("git archive %s | tar -x -C %s", ref, src))
+	if b, err := archive.CombinedOutput(); err != nil {
+		return fmt.Errorf("git archive %s: %v: %s", ref, err, b)
+	}
+	return build(src, out)
+}
+
+func build(src, out string) error {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-o", abs, "./cmd/kubectl-stack")
+	cmd.Dir = src
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the plugin in %s: %v: %s", src, err, b)
+	}
+	return nil
+}
+
+// toggleOverlays are two overlays on the dev overlay that differ in one
+// ConfigMap's value.
+func toggleOverlays(dir string) ([2]string, error) {
+	var out [2]string
+	dev, err := filepath.Abs("overlays/dev")
+	if err != nil {
+		return out, err
+	}
+	for i, value := range []string{"a", "b"} {
+		d := filepath.Join(dir, "toggle-"+value)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return out, err
+		}
+		rel, err := filepath.Rel(d, dev)
+		if err != nil {
+			return out, err
+		}
+		k := fmt.Sprintf("resources:\n  - %s\nconfigMapGenerator:\n  - name: bench-toggle\n    namespace: k8s-assignment\n    literals: [value=%s]\n    options: {disableNameSuffixHash: true}\n", rel, value)
+		if err := os.WriteFile(filepath.Join(d, "kustomization.yaml"), []byte(k), 0o644); err != nil {
+			return out, err
+		}
+		out[i] = d
+	}
+	return out, nil
+}
