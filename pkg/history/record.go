@@ -122,7 +122,7 @@ func (s *session) apply(ctx context.Context, set *apply.Set, src Source) (*apply
 // record stores rev and trims the history. A namespace the failed apply
 // never created cannot hold it; that failure is reported as it is.
 func (s *session) record(ctx context.Context, rev *Revision) error {
-	entries, err := s.store.List(ctx)
+	entries, err := s.store.listCached(ctx)
 	if err != nil {
 		return err
 	}
@@ -131,8 +131,7 @@ func (s *session) record(ctx context.Context, rev *Revision) error {
 	} else if err != nil {
 		return err
 	}
-	entries = append(entries, Entry{Number: rev.Number, Revision: rev})
-	_, err = s.store.Trim(ctx, entries, s.o.Max)
+	_, err = s.store.Trim(ctx, entries, rev.Number, s.o.Max)
 	return err
 }
 
