@@ -3,6 +3,7 @@ module github.com/kubectl-stack/kubectl-stack
 go 1.26.0
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/go-mysql-org/go-mysql v1.13.0
 	github.com/google/go-containerregistry v0.22.1
 	github.com/klauspost/compress v1.20.3
