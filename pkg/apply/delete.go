@@ -37,7 +37,7 @@ func Delete(ctx context.Context, c *kube.Clients, namespace string, o DeleteOpti
 	if err := requireParent(ctx, c, namespace); err != nil {
 		return sum, err
 	}
-	members, err := members(ctx, c, namespace)
+	members, err := Members(ctx, c, namespace)
 	if err != nil {
 		return sum, err
 	}
@@ -67,9 +67,9 @@ func Delete(ctx context.Context, c *kube.Clients, namespace string, o DeleteOpti
 	return sum, nil
 }
 
-// members lists every live object the ApplySet holds, read through kubectl's
+// Members lists every live object the ApplySet holds, read through kubectl's
 // ApplySet so the same labels and annotations decide membership.
-func members(ctx context.Context, c *kube.Clients, namespace string) ([]Object, error) {
+func Members(ctx context.Context, c *kube.Clients, namespace string) ([]Object, error) {
 	set, err := openApplySet(c, namespace)
 	if err != nil {
 		return nil, err

@@ -64,6 +64,7 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 		NewCmdArchiveBinlogs(f, streams),
 		NewCmdBackup(f, streams),
 		NewCmdBackups(f, streams),
+		NewCmdReport(f, streams),
 		NewCmdRestart(f, streams),
 		NewCmdRestore(f, streams),
 		NewCmdRollback(f, streams),

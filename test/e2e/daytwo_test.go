@@ -3,8 +3,11 @@
 package e2e
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/hex"
 	"io"
 	"net"
@@ -20,6 +23,7 @@ import (
 
 	"github.com/creack/pty"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
@@ -275,4 +279,88 @@ func restartDatabaseAsks(t *testing.T) {
 	if pods(t, stack.Database)[0].UID != before {
 		t.Error("mysql-0 was replaced although the restart was refused")
 	}
+}
+
+// reportBundle: the bundle's listing, no Secret's value in any file, and
+// with mysql-0 deleted just before, a bundle still written that names
+// what it could not read.
+func reportBundle(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "report.zip")
+	mustKubectl(t, 2*time.Minute, "stack", "report", "-o", file)
+	files := unzip(t, file)
+	for _, want := range []string{"status.yaml", "events.txt", "objects.yaml", "kubernetes-events.yaml", "nodes.yaml",
+		"overlay.yaml", "netcheck.txt", "versions.yaml", "failures.txt", "logs/" + stack.MySQLPod + "/mysql.log"} {
+		if _, ok := files[want]; !ok {
+			t.Errorf("the bundle has no %s: %v", want, keys(files))
+		}
+	}
+	if files["failures.txt"] != "every part was read\n" {
+		t.Errorf("parts failed on a healthy stack:\n%s", files["failures.txt"])
+	}
+	secrets, err := env.client.CoreV1().Secrets(stack.Namespace).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, s := range secrets.Items {
+		for key, value := range s.Data {
+			// Values as short as a database's name ("stack") are words of
+			// every file; passwords and keys are longer.
+			if len(value) < 8 {
+				continue
+			}
+			checked++
+			for name, content := range files {
+				if strings.Contains(content, string(value)) || strings.Contains(content, base64.StdEncoding.EncodeToString(value)) {
+					t.Errorf("%s holds the value of secret %s key %s", name, s.Name, key)
+				}
+			}
+		}
+	}
+	if checked < 2 {
+		t.Fatalf("only %d secret values checked", checked)
+	}
+
+	before := pods(t, stack.Database)[0].UID
+	mustKubectl(t, time.Minute, "-n", stack.Namespace, "delete", "pod", stack.MySQLPod, "--grace-period=0", "--force")
+	r := kubectl(t, 2*time.Minute, "stack", "report", "-o", file)
+	if r.code != 0 {
+		t.Fatalf("report with mysql-0 deleted: exit %d\n%s", r.code, r.stderr)
+	}
+	files = unzip(t, file)
+	if !strings.Contains(files["failures.txt"], stack.MySQLPod) || files["status.yaml"] == "" {
+		t.Errorf("report with mysql-0 deleted: failures.txt %q; want mysql-0 named and the rest written (%v)", files["failures.txt"], keys(files))
+	}
+	waitForWithin(t, 3*time.Minute, "a new mysql-0 ready", func() bool {
+		p := pods(t, stack.Database)
+		return len(p) == 1 && p[0].UID != before && podReady(&p[0])
+	})
+}
+
+func unzip(t *testing.T, file string) map[string]string {
+	zr, err := zip.OpenReader(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	out := map[string]string{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		out[f.Name] = string(data)
+	}
+	return out
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
