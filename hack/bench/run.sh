@@ -9,6 +9,7 @@ export BENCH_RESULTS
 BENCH_RESULTS=$(mktemp /tmp/kubectl-stack-bench-XXXXXX.tsv)
 hack/bench/apply.sh
 hack/bench/history.sh
+hack/bench/logs.sh
 hack/bench/status.sh
 hack/bench/backup.sh
 hack/bench/pitr.sh
