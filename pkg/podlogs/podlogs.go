@@ -96,7 +96,7 @@ func Read(ctx context.Context, c kubernetes.Interface, src Source, sink func(Lin
 
 // containers are the names to read in pod p: only, or every container of
 // its spec; with previous, only those that restarted (the others have no
-// previous log, and asking for it is an error).
+// previous log).
 func containers(p *corev1.Pod, only string, previous bool) []string {
 	var out []string
 	for _, c := range p.Spec.Containers {
@@ -109,16 +109,16 @@ func containers(p *corev1.Pod, only string, previous bool) []string {
 			out = append(out, c.Name)
 		}
 	}
-	if !previous {
-		return out
-	}
-	restarted := map[string]bool{}
+	// A container that never started has no log yet, and asking for it
+	// is an error: it is left out, as one without a previous instance.
+	has := map[string]bool{}
 	for _, st := range append(p.Status.InitContainerStatuses, p.Status.ContainerStatuses...) {
-		restarted[st.Name] = st.RestartCount > 0
+		started := st.State.Running != nil || st.State.Terminated != nil || st.RestartCount > 0
+		has[st.Name] = started && (!previous || st.RestartCount > 0)
 	}
 	var kept []string
 	for _, name := range out {
-		if restarted[name] {
+		if has[name] {
 			kept = append(kept, name)
 		}
 	}

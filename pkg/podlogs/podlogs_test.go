@@ -20,8 +20,14 @@ func TestParseSplitsTheKubeletsTimestamp(t *testing.T) {
 
 func TestContainersToRead(t *testing.T) {
 	p := &corev1.Pod{
-		Spec:   corev1.PodSpec{InitContainers: []corev1.Container{{Name: "render-page"}}, Containers: []corev1.Container{{Name: "nginx"}, {Name: "sidecar"}}},
-		Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{{Name: "nginx", RestartCount: 1}, {Name: "sidecar"}}},
+		Spec: corev1.PodSpec{InitContainers: []corev1.Container{{Name: "render-page"}}, Containers: []corev1.Container{{Name: "nginx"}, {Name: "sidecar"}}},
+		Status: corev1.PodStatus{
+			InitContainerStatuses: []corev1.ContainerStatus{{Name: "render-page", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{}}}},
+			ContainerStatuses: []corev1.ContainerStatus{
+				{Name: "nginx", RestartCount: 1, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}},
+				{Name: "sidecar", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}},
+			},
+		},
 	}
 	cases := []struct {
 		only     string
@@ -32,6 +38,11 @@ func TestContainersToRead(t *testing.T) {
 		{"render-page", false, []string{"render-page"}},
 		{"", true, []string{"nginx"}},
 		{"sidecar", true, nil},
+	}
+	waiting := &corev1.Pod{Spec: p.Spec, Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{
+		{Name: "nginx", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}}}}}
+	if got := containers(waiting, "", false); len(got) != 0 {
+		t.Errorf("a container that never started is read: %v", got)
 	}
 	for _, c := range cases {
 		if got := containers(p, c.only, c.previous); !slices.Equal(got, c.want) {
