@@ -78,7 +78,7 @@ func mysqlInteractive(t *testing.T) {
 		}
 	}
 	send(t, tty, "SELECT 6*7 AS answer;\r")
-	screen.waitFor(t, "| 42 ", "the answer")
+	screen.waitFor(t, " 42 |", "the answer")
 	send(t, tty, "SELECT SLEEP(60);\r")
 	waitForWithin(t, 30*time.Second, "the SLEEP running", func() bool {
 		return strings.TrimSpace(sqlAsRoot(t, "SELECT COUNT(*) FROM information_schema.processlist WHERE info = 'SELECT SLEEP(60)'")) == "1"
@@ -86,7 +86,7 @@ func mysqlInteractive(t *testing.T) {
 	send(t, tty, "\x03")
 	screen.waitFor(t, "interrupted", "the statement cancelled")
 	send(t, tty, "SELECT 'still here' AS session;\r")
-	screen.waitFor(t, "| still here ", "the session going on after Ctrl-C")
+	screen.waitFor(t, "still here |", "the session going on after Ctrl-C")
 	send(t, tty, "\\q\r")
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
