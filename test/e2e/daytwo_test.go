@@ -282,8 +282,8 @@ func restartDatabaseAsks(t *testing.T) {
 }
 
 // reportBundle: the bundle's listing, no Secret's value in any file, and
-// with mysql-0 deleted just before, a bundle still written that names
-// what it could not read.
+// with mysql-0 deleted and kept from running, a bundle still written that
+// names what it could not read.
 func reportBundle(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "report.zip")
@@ -322,16 +322,26 @@ func reportBundle(t *testing.T) {
 		t.Fatalf("only %d secret values checked", checked)
 	}
 
+	// The node cordoned, mysql-0 deleted stays Pending for the whole
+	// report: what needed it running fails, the rest is written.
+	node := pods(t, stack.Database)[0].Spec.NodeName
 	before := pods(t, stack.Database)[0].UID
-	mustKubectl(t, time.Minute, "-n", stack.Namespace, "delete", "pod", stack.MySQLPod, "--grace-period=0", "--force")
+	mustKubectl(t, time.Minute, "cordon", node)
+	uncordon := func() { kubectl(t, time.Minute, "uncordon", node) }
+	defer uncordon()
+	mustKubectl(t, 2*time.Minute, "-n", stack.Namespace, "delete", "pod", stack.MySQLPod)
 	r := kubectl(t, 2*time.Minute, "stack", "report", "-o", file)
 	if r.code != 0 {
 		t.Fatalf("report with mysql-0 deleted: exit %d\n%s", r.code, r.stderr)
 	}
 	files = unzip(t, file)
-	if !strings.Contains(files["failures.txt"], stack.MySQLPod) || files["status.yaml"] == "" {
-		t.Errorf("report with mysql-0 deleted: failures.txt %q; want mysql-0 named and the rest written (%v)", files["failures.txt"], keys(files))
+	if !strings.Contains(files["failures.txt"], "running mysql pod") || files["status.yaml"] == "" || files["objects.yaml"] == "" {
+		t.Errorf("report with mysql-0 deleted: failures.txt %q; want the part that needed it named and the rest written (%v)", files["failures.txt"], keys(files))
 	}
+	if !strings.Contains(r.stderr, "not in the report") {
+		t.Errorf("report does not say on stderr what is missing:\n%s", r.stderr)
+	}
+	uncordon()
 	waitForWithin(t, 3*time.Minute, "a new mysql-0 ready", func() bool {
 		p := pods(t, stack.Database)
 		return len(p) == 1 && p[0].UID != before && podReady(&p[0])

@@ -50,7 +50,7 @@ func TestDevStack(t *testing.T) {
 		{Name: "logs -f web shows each pod's line; after restart web, lines of the three new pods", Fn: logsFollowThroughARestart},
 		{Name: "logs --previous shows what nginx wrote before its restart", Fn: logsPrevious},
 		{Name: "restart database without a terminal or --yes is refused, mysql-0 untouched", Fn: restartDatabaseAsks},
-		{Name: "report: the bundle's listing, no Secret's value in it; with mysql-0 deleted, written and naming what failed", Fn: reportBundle},
+		{Name: "report: the bundle's listing, no Secret's value in it; with mysql-0 deleted and Pending, written and naming what failed", Fn: reportBundle},
 		{Name: "a row written to MySQL survives deleting mysql-0", Fn: rowSurvives},
 		{Name: "a kubelet crash and restart: web pods ready again, the database's rows intact", Fn: kubeletRestart},
 		{Name: "backup and restore of over 10 MB give the same table checksums after the databases were dropped", Fn: backupRoundTrip},
