@@ -66,7 +66,7 @@ func mysqlInteractive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tty.Close()
-	screen := &screen{}
+	screen := newScreen()
 	go func() { _, _ = io.Copy(screen, tty) }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	screen.waitFor(t, "[stack]>", "the prompt")
@@ -100,16 +100,23 @@ func mysqlInteractive(t *testing.T) {
 	}
 }
 
-// screen is what a terminal shows, for waiting on text.
+// screen is what a terminal shows, for waiting on text: every write
+// wakes the waiters.
 type screen struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // closed, and replaced, on every write
 }
+
+func newScreen() *screen { return &screen{changed: make(chan struct{})} }
 
 func (s *screen) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.buf.Write(p)
+	n, err := s.buf.Write(p)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return n, err
 }
 
 func (s *screen) String() string {
@@ -118,14 +125,22 @@ func (s *screen) String() string {
 	return s.buf.String()
 }
 
+// waitFor returns once text is on the screen, waking on each write.
 func (s *screen) waitFor(t *testing.T, text, what string) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !strings.Contains(s.String(), text) {
-		if time.Now().After(deadline) {
+	deadline := time.After(time.Minute)
+	for {
+		s.mu.Lock()
+		seen, changed := strings.Contains(s.buf.String(), text), s.changed
+		s.mu.Unlock()
+		if seen {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
 			t.Fatalf("no %s (%q) on the terminal after 1m:\n%s", what, text, s)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
