@@ -15,13 +15,14 @@ import (
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/restmapper"
 	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-stack/kubectl-stack/internal/controlplane"
@@ -35,7 +36,8 @@ import (
 // volume (kept), --history-max, a failed apply, and the bad input.
 func TestHistoryAndRollback(t *testing.T) {
 	h := &historyRun{cp: startControlPlane(t)}
-	h.typed, h.dyn = h.clients(t)
+	h.typed, h.dyn = clientsOn(t, h.cp.Kubeconfig)
+	h.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(h.typed.Discovery()))
 	run := func(args ...string) result { return stackCmdOn(t, h.cp.Kubeconfig, nil, args...) }
 
 	// 1: the built-in dev overlay. 2: five web replicas and a new ConfigMap.
@@ -83,17 +85,10 @@ func TestHistoryAndRollback(t *testing.T) {
 }
 
 type historyRun struct {
-	cp    *controlplane.ControlPlane
-	typed kubernetes.Interface
-	dyn   dynamic.Interface
-}
-
-func (h *historyRun) clients(t *testing.T) (kubernetes.Interface, dynamic.Interface) {
-	cfg, err := clientcmd.BuildConfigFromFlags("", h.cp.Kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kubernetes.NewForConfigOrDie(cfg), dynamic.NewForConfigOrDie(cfg)
+	cp     *controlplane.ControlPlane
+	typed  kubernetes.Interface
+	dyn    dynamic.Interface
+	mapper meta.RESTMapper
 }
 
 func (h *historyRun) history(t *testing.T, run func(...string) result) []history.Revision {
@@ -155,14 +150,11 @@ func (h *historyRun) expectLiveAsRendered(t *testing.T, overlay string) {
 
 func (h *historyRun) get(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	gvk := u.GroupVersionKind()
-	plural := strings.ToLower(gvk.Kind) + "s"
-	switch gvk.Kind {
-	case "NetworkPolicy":
-		plural = "networkpolicies"
-	case "Ingress":
-		plural = "ingresses"
+	m, err := h.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return nil, err
 	}
-	r := h.dyn.Resource(schema.GroupVersionResource{Group: gvk.Group, Version: gvk.Version, Resource: plural})
+	r := h.dyn.Resource(m.Resource)
 	if u.GetNamespace() == "" {
 		return r.Get(ctx, u.GetName(), metav1.GetOptions{})
 	}

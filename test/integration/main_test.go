@@ -144,7 +144,13 @@ func (w *lineWatch) Write(p []byte) (int, error) {
 
 func clients(t *testing.T) (kubernetes.Interface, dynamic.Interface) {
 	t.Helper()
-	cfg, err := clientcmd.BuildConfigFromFlags("", cp.Kubeconfig)
+	return clientsOn(t, cp.Kubeconfig)
+}
+
+// clientsOn are the clients of the cluster of kubeconfig.
+func clientsOn(t *testing.T, kubeconfig string) (kubernetes.Interface, dynamic.Interface) {
+	t.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
