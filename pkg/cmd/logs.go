@@ -17,7 +17,6 @@ import (
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/podlogs"
-	"github.com/kubectl-stack/kubectl-stack/pkg/rollout"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 )
@@ -62,7 +61,7 @@ func NewCmdLogs(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 			namespace.`),
 		Example:   logsExample,
 		Args:      usageArgs(cobra.MaximumNArgs(1)),
-		ValidArgs: append(rollout.Tiers(), "all"),
+		ValidArgs: append(stack.Tiers(), "all"),
 		RunE:      runVerb(f, o),
 	}
 	o.printFlags.addFlags(cmd, tableFlags{})
@@ -79,7 +78,7 @@ func NewCmdLogs(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 func (o *LogsOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
 	o.selector = labels.SelectorFromSet(labels.Set{stack.LabelInstance: stack.Instance}).String()
 	if len(args) == 1 && args[0] != "all" {
-		tier, err := rollout.Tier(args[0])
+		tier, err := stack.Tier(args[0])
 		if err != nil {
 			return usageError(fmt.Errorf("%w (or all)", err))
 		}

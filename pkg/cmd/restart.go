@@ -50,7 +50,7 @@ func NewCmdRestart(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 			3 no stack in the namespace.`),
 		Example:   restartExample,
 		Args:      usageArgs(cobra.ExactArgs(1)),
-		ValidArgs: rollout.Tiers(),
+		ValidArgs: stack.Tiers(),
 		RunE:      runVerb(f, o),
 	}
 	cmd.Flags().BoolVar(&o.Wait, "wait", o.Wait, "wait until the restarted pods are ready")
@@ -61,7 +61,7 @@ func NewCmdRestart(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 
 // Complete reads the tier and builds the clients.
 func (o *RestartOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
-	tier, err := rollout.Tier(args[0])
+	tier, err := stack.Tier(args[0])
 	if err != nil {
 		return usageError(err)
 	}

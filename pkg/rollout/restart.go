@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -24,25 +23,6 @@ import (
 // RestartedAtAnnotation is the pod-template annotation `kubectl rollout
 // restart` sets.
 const RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt"
-
-// Tiers are the names a restart takes, as `kubectl stack logs` does.
-func Tiers() []string {
-	out := make([]string, 0, len(stack.Components))
-	for _, c := range stack.Components {
-		out = append(out, c.Component)
-	}
-	return out
-}
-
-// Tier finds the tier a name means.
-func Tier(name string) (stack.Component, error) {
-	for _, c := range stack.Components {
-		if c.Component == name {
-			return c, nil
-		}
-	}
-	return stack.Component{}, fmt.Errorf("%q is not a tier of the stack: use one of %s", name, strings.Join(Tiers(), ", "))
-}
 
 // Options control a restart.
 type Options struct {

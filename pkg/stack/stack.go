@@ -3,6 +3,11 @@
 // in this package keep the two in step.
 package stack
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Namespace is where every namespaced object of the stack lives.
 const Namespace = "k8s-assignment"
 
@@ -49,6 +54,26 @@ var (
 
 // Components lists the tiers in the order status shows them.
 var Components = []Component{Web, Database, Watcher}
+
+// Tiers are the tiers' names as verbs take them (restart, logs): each
+// Component's app.kubernetes.io/component value.
+func Tiers() []string {
+	out := make([]string, 0, len(Components))
+	for _, c := range Components {
+		out = append(out, c.Component)
+	}
+	return out
+}
+
+// Tier finds the tier a verb's argument names.
+func Tier(name string) (Component, error) {
+	for _, c := range Components {
+		if c.Component == name {
+			return c, nil
+		}
+	}
+	return Component{}, fmt.Errorf("%q is not a tier of the stack: use one of %s", name, strings.Join(Tiers(), ", "))
+}
 
 // Selector returns the labels that select the component's pods.
 func (c Component) Selector() map[string]string {
