@@ -71,12 +71,18 @@ func NewCmdApply(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.C
 	}
 	o.overlayFlags.addFlags(cmd)
 	o.printFlags.addFlags(cmd, tableFlags{wide: true, noHeaders: true})
-	addDryRunFlag(cmd, &o.DryRun, `"server" sends every change to the API server as a dry run and persists nothing; "none" applies`)
+	o.addApplyFlags(cmd, "applies")
+	return cmd
+}
+
+// addApplyFlags are the flags apply and rollback share; verb says what
+// --dry-run=none does.
+func (o *ApplyOptions) addApplyFlags(cmd *cobra.Command, verb string) {
+	addDryRunFlag(cmd, &o.DryRun, `"server" sends every change to the API server as a dry run and persists nothing; "none" `+verb)
 	cmd.Flags().BoolVar(&o.ForceConflicts, "force-conflicts", false, "take over fields that another field manager owns")
 	cmd.Flags().BoolVar(&o.Wait, "wait", o.Wait, "wait until every object is ready (rollouts done, claims bound)")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits before it fails")
 	o.historyFlags.addFlags(cmd)
-	return cmd
 }
 
 // Complete builds the printer, the clients and the overlay.
@@ -113,6 +119,13 @@ func (o *ApplyOptions) Run(ctx context.Context) error {
 	src := history.Source{Name: o.rendered.Source, Digest: o.rendered.Digest, Description: "apply"}
 	sum, rev, err := history.Apply(ctx, o.clients, o.set, src, o.historyOptions(o.applyOptions(), o.ErrOut))
 	reportRevision(o.ErrOut, rev)
+	return o.finish(sum, err, fmt.Sprintf("apply stopped after %d of %d objects", len(sum.Results), len(o.set.Objects)))
+}
+
+// finish prints the summary of an apply or a rollback; on failure it
+// prints what was done before the error (stopped says so), so nothing
+// half-applied goes unreported.
+func (o *ApplyOptions) finish(sum *apply.Summary, err error, stopped string) error {
 	var notReady *apply.NotReadyError
 	switch {
 	case errors.As(err, &notReady):
@@ -122,7 +135,7 @@ func (o *ApplyOptions) Run(ctx context.Context) error {
 		}
 		return err
 	case err != nil && len(sum.Results) > 0:
-		fmt.Fprintf(o.ErrOut, "apply stopped after %d of %d objects:\n", len(sum.Results), len(o.set.Objects))
+		fmt.Fprintf(o.ErrOut, "%s:\n", stopped)
 		_ = sum.Print(o.ErrOut, o.tableOptions(o.ErrOut))
 	}
 	if err != nil {

@@ -12,9 +12,7 @@ import (
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	"k8s.io/kubectl/pkg/util/templates"
 
-	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
 	"github.com/kubectl-stack/kubectl-stack/pkg/history"
-	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 )
 
 var rollbackExample = templates.Examples(`
@@ -52,11 +50,7 @@ func NewCmdRollback(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobr
 		RunE:              runVerb(f, o),
 	}
 	o.printFlags.addFlags(cmd, tableFlags{wide: true, noHeaders: true})
-	addDryRunFlag(cmd, &o.DryRun, `"server" sends every change to the API server as a dry run and persists nothing; "none" rolls back`)
-	cmd.Flags().BoolVar(&o.ForceConflicts, "force-conflicts", false, "take over fields that another field manager owns")
-	cmd.Flags().BoolVar(&o.Wait, "wait", o.Wait, "wait until every object is ready (rollouts done, claims bound)")
-	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits before it fails")
-	o.historyFlags.addFlags(cmd)
+	o.addApplyFlags(cmd, "rolls back")
 	return cmd
 }
 
@@ -81,21 +75,8 @@ func (o *RollbackOptions) Run(ctx context.Context) error {
 	reportRevision(o.ErrOut, rev)
 	var notFound *history.NotFoundError
 	var tampered *history.TamperedError
-	var notReady *apply.NotReadyError
-	switch {
-	case errors.As(err, &notFound) || errors.As(err, &tampered):
+	if errors.As(err, &notFound) || errors.As(err, &tampered) {
 		return usageError(err)
-	case errors.As(err, &notReady):
-		if perr := o.print(o.Out, summaryOutput("ApplyResult", sum, sum.Print)); perr != nil {
-			return perr
-		}
-		return err
-	case err != nil && len(sum.Results) > 0:
-		fmt.Fprintf(o.ErrOut, "rollback stopped after %d objects:\n", len(sum.Results))
-		_ = sum.Print(o.ErrOut, o.tableOptions(o.ErrOut))
 	}
-	if err != nil {
-		return kube.Explain(err)
-	}
-	return o.print(o.Out, summaryOutput("ApplyResult", sum, sum.Print))
+	return o.finish(sum, err, fmt.Sprintf("rollback stopped after %d objects", len(sum.Results)))
 }
