@@ -23,6 +23,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/version"
 )
 
 func main() {
@@ -30,7 +32,12 @@ func main() {
 	allNodes := flag.Bool("all-nodes", false, "watch the pods of every node, not only $NODE_NAME's")
 	listen := flag.String("listen", ":9090", "address of /healthz, /readyz and /metrics")
 	memoryLimit := flag.String("memory-limit", "32Mi", "soft memory limit of Go's garbage collector (GOMEMLIMIT, when set, wins)")
+	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
+	if *showVersion {
+		fmt.Printf("watcher %s (commit %s)\n", version.Version, version.Commit)
+		return
+	}
 	if err := setMemoryLimit(*memoryLimit); err != nil {
 		fmt.Fprintln(os.Stderr, "watcher:", err)
 		os.Exit(2)

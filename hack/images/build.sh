@@ -92,18 +92,16 @@ build_coredns() {
   wrap "$work/coredns" "$1" "$2" -entrypoint /coredns -user 65532
 }
 
+# The project's own images come from the release's code (internal/imagebuild),
+# for this machine's platform: the image tested is the image shipped.
 build_watcher() {
-  mkdir -p "$work/watcher"
-  (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/watcher/watcher" ./watcher)
-  wrap "$work/watcher" "$1" "$2" -entrypoint /watcher -user 65532
+  (cd "$root" && go run ./hack/imagebuild -program kubectl-stack/watcher -ref "$1" -out "$2")
 }
 
-# The plugin itself, for the scheduled backup's CronJob: the same code as
-# `kubectl stack backup`.
+# The plugin itself, for the scheduled backup's CronJob and the binary log
+# archiver: the same code as `kubectl stack backup`.
 build_plugin() {
-  mkdir -p "$work/plugin"
-  (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/plugin/kubectl-stack" ./cmd/kubectl-stack)
-  wrap "$work/plugin" "$1" "$2" -entrypoint /kubectl-stack -user 65532
+  (cd "$root" && go run ./hack/imagebuild -program kubectl-stack/kubectl-stack -ref "$1" -out "$2")
 }
 
 # name                    reference the manifests (or containerd) use

@@ -115,3 +115,14 @@ const (
 	BinlogArchiverMetricsPort = 9102
 	BinlogArchiverUser        = "binlog_archiver"
 )
+
+// The project's own images, as the manifests name them (before an overlay's
+// tag or digest). The release builds them (internal/imagebuild); every other
+// image of the stack is a public one.
+const (
+	WatcherImage = "kubectl-stack/watcher"
+	PluginImage  = "kubectl-stack/kubectl-stack"
+)
+
+// OwnImages lists the project's own images.
+var OwnImages = []string{WatcherImage, PluginImage}
