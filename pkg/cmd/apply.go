@@ -27,6 +27,9 @@ var applyExample = templates.Examples(`
 	# Check an overlay against the cluster without changing anything
 	kubectl stack apply -k overlays/dev --dry-run=server
 
+	# Run prod from your own registry (kubectl stack images push --to filled it)
+	kubectl stack apply -k overlays/prod --registry registry.example:5000/stack --image-pull-secret regcred
+
 	# Keep the last 20 revisions instead of 10 (kubectl stack history lists them)
 	kubectl stack apply --history-max 20
 
@@ -70,6 +73,7 @@ func NewCmdApply(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.C
 		RunE:    runVerb(f, o),
 	}
 	o.overlayFlags.addFlags(cmd)
+	o.addImageFlags(cmd)
 	o.printFlags.addFlags(cmd, tableFlags{wide: true, noHeaders: true})
 	o.addApplyFlags(cmd, "applies")
 	return cmd
@@ -94,7 +98,7 @@ func (o *ApplyOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string)
 	if err != nil {
 		return err
 	}
-	o.rendered, err = build.Render(o.Kustomize)
+	o.rendered, err = o.render()
 	if err != nil {
 		return err
 	}

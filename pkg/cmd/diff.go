@@ -51,8 +51,10 @@ func NewCmdDiff(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 		RunE:    runVerb(f, o),
 	}
 	o.overlayFlags.addFlags(cmd)
+	o.addImageFlags(cmd)
 	cmd.Flags().IntVar(&o.Revision, "revision", 0, "diff a recorded revision (kubectl stack history) instead of an overlay")
 	cmd.MarkFlagsMutuallyExclusive("kustomize", "revision")
+	cmd.MarkFlagsMutuallyExclusive("registry", "revision")
 	_ = cmd.RegisterFlagCompletionFunc("revision", completeRevisions(f))
 	return cmd
 }

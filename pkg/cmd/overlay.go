@@ -4,11 +4,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
+	"github.com/kubectl-stack/kubectl-stack/pkg/build"
+	"github.com/kubectl-stack/kubectl-stack/pkg/images"
 )
 
 // overlayFlags are the flags of the verbs that read an overlay.
 type overlayFlags struct {
 	Kustomize string
+	imageFlags
 }
 
 func (o *overlayFlags) addFlags(cmd *cobra.Command) {
@@ -17,7 +20,46 @@ func (o *overlayFlags) addFlags(cmd *cobra.Command) {
 	_ = cmd.MarkFlagDirname("kustomize")
 }
 
+// imageFlags run the stack's images from a registry of the user's own.
+type imageFlags struct {
+	Registry    string
+	PullSecrets []string
+}
+
+func (o *imageFlags) addImageFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.Registry, "registry", "",
+		"run every image from this registry, HOST[:PORT][/PREFIX], same path, tag and digest (kubectl stack images push --to fills it)")
+	cmd.Flags().StringSliceVar(&o.PullSecrets, "image-pull-secret", nil,
+		"name of a docker-registry Secret in the stack's namespace every pod pulls with (repeatable)")
+}
+
+// validateRegistry checks --registry; Complete calls it before building.
+func (o *imageFlags) validateRegistry() error {
+	if o.Registry == "" {
+		return nil
+	}
+	r, err := images.ParseRegistry(o.Registry)
+	o.Registry = r
+	return err
+}
+
+// render builds the overlay with the images rewritten.
+func (o *overlayFlags) render() (*build.Rendered, error) {
+	if err := o.validateRegistry(); err != nil {
+		return nil, usageError(err)
+	}
+	r, err := build.Render(o.Kustomize)
+	if err != nil {
+		return nil, err
+	}
+	return r, images.Rewrite(r.Objects, o.Registry, o.PullSecrets)
+}
+
 // load builds the overlay against the target's cluster and namespace.
 func (o *overlayFlags) load(t target) (*apply.Set, error) {
-	return apply.Load(t.clients, o.Kustomize, t.namespace, t.explicit)
+	r, err := o.render()
+	if err != nil {
+		return nil, err
+	}
+	return apply.FromObjects(t.clients, r.Objects, t.namespace, t.explicit)
 }

@@ -72,6 +72,7 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 		NewCmdDelete(f, streams),
 		NewCmdEvents(f, streams),
 		NewCmdHistory(f, streams),
+		NewCmdImages(f, streams),
 		NewCmdInit(streams),
 		NewCmdLogs(f, streams),
 		NewCmdMySQL(f, streams),
