@@ -6,6 +6,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
@@ -38,6 +39,11 @@ func Read(ctx context.Context, client kubernetes.Interface, o Options, sink func
 	}
 	src := podlogs.Source{Namespace: o.Namespace, Selector: labels.SelectorFromSet(stack.Watcher.Selector()).String(),
 		Container: stack.Watcher.Name, SinceSeconds: o.SinceSeconds, TailLines: o.TailLines}
+	if o.Filter.Node != "" {
+		// A node's pods are watched by the watcher on that node: only its
+		// log is read (the others may be on nodes that are unreachable).
+		src.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", o.Filter.Node).String()
+	}
 	if o.Follow {
 		return podlogs.Follow(ctx, client, src, func(l podlogs.Line) error {
 			if ev, ok := o.match(l); ok {

@@ -28,6 +28,8 @@ import (
 type Source struct {
 	Namespace string
 	Selector  string
+	// FieldSelector narrows the pods further, such as spec.nodeName=NODE.
+	FieldSelector string
 	// Container reads one container by name (an init container too);
 	// empty reads every container of the pod's spec.
 	Container string
@@ -51,7 +53,7 @@ type Line struct {
 // merges the lines in time order, keeps the last TailLines, and hands them
 // to sink.
 func Read(ctx context.Context, c kubernetes.Interface, src Source, sink func(Line) error) error {
-	pods, err := c.CoreV1().Pods(src.Namespace).List(ctx, metav1.ListOptions{LabelSelector: src.Selector})
+	pods, err := c.CoreV1().Pods(src.Namespace).List(ctx, metav1.ListOptions{LabelSelector: src.Selector, FieldSelector: src.FieldSelector})
 	if err != nil {
 		return kube.Explain(err)
 	}
@@ -135,7 +137,7 @@ func Follow(ctx context.Context, c kubernetes.Interface, src Source, sink func(L
 		defer mu.Unlock()
 		return sink(l)
 	}
-	w, err := c.CoreV1().Pods(src.Namespace).Watch(ctx, metav1.ListOptions{LabelSelector: src.Selector})
+	w, err := c.CoreV1().Pods(src.Namespace).Watch(ctx, metav1.ListOptions{LabelSelector: src.Selector, FieldSelector: src.FieldSelector})
 	if err != nil {
 		return kube.Explain(err)
 	}
