@@ -3,7 +3,8 @@
 # downloads of prebuilt binaries), into a versioned cache folder so a warm
 # run rebuilds nothing. Prints the folder on stdout.
 #
-#   hack/build-binaries.sh          etcd, kube-apiserver, kubectl (API-server tests)
+#   hack/build-binaries.sh          etcd, kube-apiserver, kubectl (API-server tests),
+#                                   the image registry and crane (image tests)
 #   hack/build-binaries.sh node     also what a local node needs, and the S3
 #                                   server the backup tests use
 set -euo pipefail
@@ -44,6 +45,8 @@ install() {
 build etcd go.etcd.io/etcd/server/v3
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 build kubectl k8s.io/kubernetes/cmd/kubectl
+install registry "github.com/distribution/distribution/v3/cmd/registry@$DISTRIBUTION_VERSION"
+install crane "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
 
 if [ "${1:-}" = node ]; then
   build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
