@@ -47,9 +47,14 @@ func StateDir() string {
 // ImagesDirEnv names the folder of hack/images/build.sh's image tarballs.
 const ImagesDirEnv = "KUBECTL_STACK_IMAGES_DIR"
 
+// RegistryHostsDir is where the node of the cluster in dir reads its
+// registries' hosts.toml files.
+func RegistryHostsDir(dir string) string { return node.RegistryHostsDir(filepath.Join(dir, "node")) }
+
 // Up clears whatever an earlier run left in dir, starts the cluster with the
 // database's hostPath folder dataDir and waits until its node is Ready and
 // CoreDNS answers. It returns the admin kubeconfig's path.
+
 func Up(dir, dataDir string) (string, error) {
 	binDir, err := controlplane.BinDir("kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kube-router", "kubectl")
 	if err != nil {

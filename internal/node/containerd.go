@@ -29,14 +29,25 @@ state = %[2]q
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = %[4]q
     conf_dir = %[5]q
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = %[6]q
 `
+
+// RegistryHostsDir is where the node's containerd reads a registry's
+// hosts.toml (HOST:PORT/hosts.toml: its address, its CA): the image tests
+// make a registry of their own trusted there.
+func RegistryHostsDir(nodeDir string) string { return filepath.Join(nodeDir, "containerd", "certs.d") }
 
 // Socket is containerd's socket for this node.
 func (n *Node) Socket() string { return n.path("containerd", "containerd.sock") }
 
 func (n *Node) startContainerd(ctx context.Context) error {
+	hosts := RegistryHostsDir(n.cfg.Dir)
+	if err := os.MkdirAll(hosts, 0o755); err != nil {
+		return err
+	}
 	cfg := fmt.Sprintf(containerdConfig, n.path("containerd", "root"), n.path("containerd", "state"),
-		n.Socket(), filepath.Join(n.cfg.BinDir, "cni"), n.path("cni", "net.d"))
+		n.Socket(), filepath.Join(n.cfg.BinDir, "cni"), n.path("cni", "net.d"), hosts)
 	file := n.path("containerd", "config.toml")
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 		return err

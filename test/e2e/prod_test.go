@@ -17,12 +17,20 @@ import (
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
-// overlays/prod on the real node plus two kwok-simulated nodes: the web pods
-// spread over the three nodes, the database lands on its labelled node, and
-// the watcher DaemonSet covers every node.
+// overlays/prod on the real node plus two kwok-simulated nodes, its images
+// pushed by `images push` from the release's archive into a registry with
+// TLS and basic auth and run from there with `apply --registry`: the web
+// pods spread over the three nodes, the database lands on its labelled
+// node, the watcher DaemonSet covers every node, and on the real node the
+// watcher runs from the pushed digest and `events` reads it.
 func TestProdStackPlacement(t *testing.T) {
 	ctx := context.Background()
 	clearStack(t)
+	reg := startImageRegistry(t)
+	archive, digests := releaseImages(t)
+	overlay := prodWithImages(t, digests)
+	pushImages(t, reg, overlay, archive)
+
 	sims, err := localcluster.AddSimulatedNodes(ctx, env.stateDir, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -30,8 +38,14 @@ func TestProdStackPlacement(t *testing.T) {
 	dbNode := sims[0]
 	setDatabaseNode(t, dbNode)
 	prepareProd(t)
+	allowAPIServerPort(t)
+	mustKubectl(t, time.Minute, "-n", stack.Namespace, "create", "secret", "docker-registry", "e2e-registry",
+		"--docker-server="+reg.host, "--docker-username="+reg.user, "--docker-password="+reg.password)
 
-	r := kubectl(t, 2*time.Minute, "stack", "apply", "-k", "./overlays/prod", "--wait=false")
+	// The public images are not in this registry: the real node's web pod
+	// fails to pull them from it (and from nowhere else); kwok runs the rest.
+	r := kubectl(t, 2*time.Minute, "stack", "apply", "-k", overlay, "--registry", reg.host+"/e2e",
+		"--image-pull-secret", "e2e-registry", "--wait=false")
 	if r.code != 0 {
 		t.Fatalf("apply prod: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -57,6 +71,7 @@ func TestProdStackPlacement(t *testing.T) {
 		t.Fatalf("mysql-0 runs on %s, want the labelled node %s", got, dbNode)
 	}
 	t.Logf("placement: %v", placement)
+	watcherFromRegistry(t, reg.host+"/e2e/"+stack.WatcherImage+":"+e2eVersion+"@"+digests[stack.WatcherImage])
 }
 
 // clearStack removes whatever stack the dev test left, data included, and
