@@ -15,11 +15,15 @@ build:
 install:
 	CGO_ENABLED=0 go install -trimpath -ldflags '$(LDFLAGS)' ./cmd/kubectl-stack
 
-## release: reproducible archives for every platform, their sha256 and the
-## krew manifest in dist/ (VERSION=vX.Y.Z), and the manifest copied to the root
+## release: reproducible archives for every platform, the images' OCI archive
+## (linux/amd64, linux/arm64), their sha256 and the krew manifest in dist/
+## (VERSION=vX.Y.Z); the manifest and the prod kustomizations pinned to the
+## images' digests copied into the tree
 release:
 	go run ./hack/release --version $(VERSION) --out dist
 	cp dist/krew-manifest.yaml krew-manifest.yaml
+	cp dist/pinned/overlays/prod/kustomization.yaml overlays/prod/kustomization.yaml
+	cp dist/pinned/params/prod/kustomization.yaml params/prod/kustomization.yaml
 
 ## bench: every benchmark against what users would otherwise run, one table
 ## (docs/benchmarks.md) and a chart (docs/benchmarks.png); needs root

@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"time"
 )
@@ -93,4 +94,19 @@ func writeZip(files []archiveFile, stamp time.Time) ([]byte, error) {
 func sha256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
+}
+
+// writeSHA256 writes FILE.sha256 ("HEX  NAME"), as sha256sum -c reads it.
+func writeSHA256(file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return err
+	}
+	line := hex.EncodeToString(h.Sum(nil)) + "  " + filepath.Base(file) + "\n"
+	return os.WriteFile(file+".sha256", []byte(line), 0o644)
 }

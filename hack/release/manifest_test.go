@@ -46,7 +46,7 @@ func TestRootManifestIsTheRenderedTemplate(t *testing.T) {
 	if len(platforms) != len(AllPlatforms) {
 		t.Errorf("the manifest lists %d platforms, want %d", len(platforms), len(AllPlatforms))
 	}
-	want, err := Render(m.Spec.Version, platforms)
+	want, err := Render(Release{Version: m.Spec.Version, Platforms: platforms, Images: pinned(t, m.Spec.Version), ImagesArchive: imagesArchiveName(m.Spec.Version)})
 	if err != nil {
 		t.Fatal(err)
 	}

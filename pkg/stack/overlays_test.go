@@ -7,6 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/kubectl-stack/kubectl-stack/pkg/images"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
@@ -41,7 +42,7 @@ func TestDevKeepsDataOnAHostPathVolumeBoundToTheClaim(t *testing.T) {
 	}
 }
 
-var pinnedTag = regexp.MustCompile(`:v?\d+\.\d+\.\d+$`)
+var pinnedTag = regexp.MustCompile(`:v?\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$`)
 
 func TestProdUsesAStorageClassRequiredPlacementAndNoSecretInGit(t *testing.T) {
 	r := render(t, "overlays/prod")
@@ -80,10 +81,26 @@ func TestProdUsesAStorageClassRequiredPlacementAndNoSecretInGit(t *testing.T) {
 			}
 			for _, c := range append(spec.Spec.InitContainers, spec.Spec.Containers...) {
 				if !pinnedTag.MatchString(c.Image) || c.ImagePullPolicy != corev1.PullAlways {
-					t.Errorf("prod %s/%s container %s: image %q pull %s, want a pinned x.y.z tag pulled Always",
+					t.Errorf("prod %s/%s container %s: image %q pull %s, want an x.y.z tag and a digest, pulled Always",
 						kind, u.GetName(), c.Name, c.Image, c.ImagePullPolicy)
 				}
 			}
+		}
+	}
+}
+
+// Every image prod runs, in every kind of pod template (CronJob and Job
+// too), is pinned by digest: a node never runs a tag that moved. The
+// project's own digests come from `make release`.
+func TestProdPinsEveryImageByDigest(t *testing.T) {
+	r := render(t, "overlays/prod")
+	uses := images.Uses(r.objs)
+	if len(uses) < 5 {
+		t.Fatalf("prod runs %d images, want at least 5: %v", len(uses), uses)
+	}
+	for _, u := range uses {
+		if !pinnedTag.MatchString(u.Image) {
+			t.Errorf("prod runs %q (%v) without an x.y.z tag and a digest: pin it in overlays/prod (images: digest:), or run `make release` for the project's own", u.Image, u.UsedBy)
 		}
 	}
 }

@@ -23,6 +23,8 @@ const (
 	hostArch  = "linux/amd64"
 	archive   = "kubectl-stack_" + version + "_linux_amd64.tar.gz"
 	sourceEra = "1767225600" // 2026-01-01: any fixed time gives fixed archives
+	// revision stands in for the commit: the copied tree has no git.
+	revision = "0123456789abcdef0123456789abcdef01234567"
 )
 
 func run(t *testing.T, dir string, env []string, name string, args ...string) string {
@@ -49,7 +51,8 @@ func repoRoot(t *testing.T) string {
 // release builds the host platform's archive from src into a new folder.
 func release(t *testing.T, src string) string {
 	out := t.TempDir()
-	run(t, src, []string{"SOURCE_DATE_EPOCH=" + sourceEra}, "go", "run", "./hack/release", "--version", version, "--out", out, "--platforms", hostArch)
+	run(t, src, []string{"SOURCE_DATE_EPOCH=" + sourceEra}, "go", "run", "./hack/release", "--version", version, "--out", out,
+		"--platforms", hostArch, "--revision", revision)
 	return out
 }
 
@@ -89,11 +92,14 @@ func TestReleaseIsReproducibleAndInstallsWithKrew(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatalf("two builds of one tree from two paths differ: %d and %d bytes", len(a), len(b))
 	}
-	check := exec.Command("sha256sum", "-c", archive+".sha256")
-	check.Dir = first
-	if out, err := check.CombinedOutput(); err != nil {
-		t.Fatalf("sha256sum -c: %v: %s", err, out)
+	for _, name := range []string{archive, imagesArchive} {
+		check := exec.Command("sha256sum", "-c", name+".sha256")
+		check.Dir = first
+		if out, err := check.CombinedOutput(); err != nil {
+			t.Fatalf("sha256sum -c: %v: %s", err, out)
+		}
 	}
+	checkImages(t, first, second)
 
 	kubectlDir, err := controlplane.BinDir("kubectl")
 	if err != nil {
@@ -119,6 +125,9 @@ func TestReleaseIsReproducibleAndInstallsWithKrew(t *testing.T) {
 	if got := run(t, first, env, "kubectl", "stack", "version"); !strings.Contains(got, "kubectl-stack "+version) {
 		t.Errorf("kubectl stack version through plugin discovery: %q, want %s", got, version)
 	}
+	// The plugin krew installed runs prod from the images this release built.
+	listed := run(t, first, env, "kubectl", "stack", "images", "-k", "overlays/prod", "--archive", imagesArchive, "-o", "json")
+	checkListed(t, listed)
 	if got := run(t, first, env, "kubectl", "plugin", "list"); !strings.Contains(got, filepath.Join(krewRoot, "bin", "kubectl-stack")) {
 		t.Errorf("kubectl plugin list does not show krew's kubectl-stack:\n%s", got)
 	}
