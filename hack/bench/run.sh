@@ -14,6 +14,7 @@ hack/bench/status.sh
 hack/bench/backup.sh
 hack/bench/pitr.sh
 hack/bench/watcher.sh
+hack/bench/images.sh
 mkdir -p docs
 go run ./hack/bench/report --in "$BENCH_RESULTS" --md docs/benchmarks.md --png docs/benchmarks.png
 rm -f "$BENCH_RESULTS"

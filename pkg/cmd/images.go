@@ -166,11 +166,12 @@ type ImagesPushOptions struct {
 func NewCmdImagesPush(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &ImagesPushOptions{printFlags: newPrintFlags(false), IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "push --to REGISTRY[/PREFIX] [--archive FILE] [--from REGISTRY] [IMAGE...]",
+		Use:   "push --to REGISTRY[/PREFIX] [--archive FILE] [--from REGISTRY] [IMAGE|REFERENCE...]",
 		Short: "Copy the overlay's images into your registry, every platform, digests unchanged",
 		Long: templates.LongDesc(`
 			Copy the images the overlay runs (or only the IMAGEs named, as repositories such as
-			kubectl-stack/watcher) into REGISTRY[/PREFIX] under the same path, tag and digest,
+			kubectl-stack/watcher; a REFERENCE with a tag or digest is copied as given, with no
+			overlay built) into REGISTRY[/PREFIX] under the same path, tag and digest,
 			with every platform: the project's images from the release's archive (--archive),
 			the others from the registry --from names. Manifests are written by digest and the
 			tag last, so a push that stops half-way leaves no tag on a partial image; run it
@@ -195,12 +196,9 @@ func (o *ImagesPushOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, args [
 	if err := o.printFlags.complete(); err != nil {
 		return err
 	}
-	r, err := o.render()
-	if err != nil {
+	var err error
+	if o.images, err = o.pick(args); err != nil {
 		return err
-	}
-	if o.images, err = pick(images.Uses(r.Objects), args); err != nil {
-		return usageError(err)
 	}
 	if o.Archive != "" {
 		o.archive, err = images.OpenArchive(o.Archive)
@@ -208,8 +206,34 @@ func (o *ImagesPushOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, args [
 	return err
 }
 
-// pick keeps the images whose repository is named (all when none is).
-func pick(uses []images.Use, names []string) ([]string, error) {
+// pick returns the images to push: references given whole (with a tag or
+// a digest) as they are, with no overlay to build; names picked from the
+// overlay's images; the overlay's images when nothing is named.
+func (o *ImagesPushOptions) pick(args []string) ([]string, error) {
+	var refs, names []string
+	for _, a := range args {
+		if r, err := images.Parse(a); err == nil && (r.Tag != "" || r.Digest != "") {
+			refs = append(refs, a)
+		} else {
+			names = append(names, a)
+		}
+	}
+	if len(args) > 0 && len(names) == 0 {
+		return refs, nil
+	}
+	r, err := o.render()
+	if err != nil {
+		return nil, err
+	}
+	picked, err := pickNamed(images.Uses(r.Objects), names)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	return append(refs, picked...), nil
+}
+
+// pickNamed keeps the images whose repository is named (all when none is).
+func pickNamed(uses []images.Use, names []string) ([]string, error) {
 	var out []string
 	found := map[string]bool{}
 	for _, u := range uses {

@@ -52,9 +52,9 @@ type source struct {
 }
 
 // Push copies every image into o.To with all its platforms and its digest
-// unchanged: the manifests by digest first and the tag last, so a push
-// that stops half-way leaves no tag pointing at a partial image, and a
-// second run uploads only what is missing. Every source is found and
+// unchanged: blobs and the platforms' manifests first, the index and its
+// tag last, so a push that stops half-way leaves no tag pointing at a
+// partial image, and a second run uploads only what is missing. Every source is found and
 // checked before anything is written.
 func Push(ctx context.Context, o PushOptions) ([]Pushed, error) {
 	srcs, err := plan(ctx, o)
@@ -152,21 +152,22 @@ func (s *source) fromRegistry(ctx context.Context, o PushOptions, ref Ref) error
 	return err
 }
 
-// push writes the image by digest, then tags it.
+// push writes the layers and the platforms' manifests by digest, and the
+// index last, under its tag when it has one: one request that makes the
+// whole image visible, or nothing.
 func (s *source) push(ctx context.Context, opts []remote.Option) (Pushed, error) {
 	repo, err := name.NewRepository(s.dst.repository())
 	if err != nil {
 		return Pushed{}, err
 	}
-	var tagged remote.Taggable = s.single
-	if s.index != nil {
-		tagged = s.index
-		err = remote.WriteIndex(repo.Digest(s.digest.String()), s.index, opts...)
-	} else {
-		err = remote.Write(repo.Digest(s.digest.String()), s.single, opts...)
+	var ref name.Reference = repo.Digest(s.digest.String())
+	if s.dst.Tag != "" {
+		ref = repo.Tag(s.dst.Tag)
 	}
-	if err == nil && s.dst.Tag != "" {
-		err = remote.Tag(repo.Tag(s.dst.Tag), tagged, opts...)
+	if s.index != nil {
+		err = remote.WriteIndex(ref, s.index, opts...)
+	} else {
+		err = remote.Write(ref, s.single, opts...)
 	}
 	if err != nil {
 		return Pushed{}, err
