@@ -44,7 +44,7 @@ func main() {
 	out := flag.String("out", "dist", "folder for the archives and the manifest")
 	platforms := flag.String("platforms", strings.Join(AllPlatforms, ","), "os/arch list of the plugin's archives (empty: only the images)")
 	imagePlatforms := flag.String("image-platforms", strings.Join(ImagePlatforms, ","), "os/arch list of the images")
-	revision := flag.String("revision", "", "source revision in the images' labels (default: the newest commit of the source, not counting the files the release writes)")
+	revision := flag.String("revision", "", "source revision in the images' labels (default: the newest commit that changed what the programs are built from)")
 	flag.Parse()
 	err := run(*version, *out, *revision, list(*platforms), list(*imagePlatforms))
 	if err != nil {
@@ -130,12 +130,14 @@ func Render(r Release) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// sourcePaths are git pathspecs of the source: every file but those the
-// release writes (the pinned kustomizations, the krew manifest), so the
-// commit that records a release's digests builds the same digests again.
+// sourcePaths are git pathspecs of what the programs are built from: the
+// Go code, its modules and the manifests the plugin embeds, but not the
+// files the release writes (the pinned kustomizations), so the commit that
+// records a release's digests, or one that changes only documentation,
+// builds the same digests again.
 func sourcePaths() []string {
-	paths := []string{"--", "."}
-	for _, f := range append(pinnedFiles, "krew-manifest.yaml") {
+	paths := []string{"--", "*.go", "go.mod", "go.sum", "base", "overlays", "components", "params"}
+	for _, f := range pinnedFiles {
 		paths = append(paths, ":(exclude)"+f)
 	}
 	return paths
