@@ -30,7 +30,8 @@ import (
 const paramsNamespace = "shop"
 
 // paramEdits change every parameter of params/prod. The images keep a
-// localhost/ name, so the real node's pulls fail on loopback.
+// localhost/ name, so the real node's pulls fail on loopback; their digests
+// stay as prod pins them (a node pulls by digest; the tag is for people).
 var paramEdits = [][2]string{
 	{"namespace: k8s-assignment}", "namespace: " + paramsNamespace + "}"},
 	{"count: 3", "count: 2"},
@@ -184,7 +185,7 @@ func checkLiveParams(t *testing.T, dbNode string) {
 		t.Fatal(err)
 	}
 	mysql := db.Spec.Containers[0]
-	if mysql.Image != "localhost/e2e/mysql:8.4.4" || mysql.Resources.Limits.Memory().String() != "2Gi" || mysql.Resources.Requests.Cpu().String() != "500m" || db.Spec.NodeName != dbNode {
+	if !strings.HasPrefix(mysql.Image, "localhost/e2e/mysql:8.4.4@sha256:") || mysql.Resources.Limits.Memory().String() != "2Gi" || mysql.Resources.Requests.Cpu().String() != "500m" || db.Spec.NodeName != dbNode {
 		t.Errorf("mysql-0: image %s, resources %+v, node %s", mysql.Image, mysql.Resources, db.Spec.NodeName)
 	}
 	web, err := c.CoreV1().Pods(paramsNamespace).List(ctx, metav1.ListOptions{LabelSelector: stack.LabelName + "=web"})
@@ -193,7 +194,8 @@ func checkLiveParams(t *testing.T, dbNode string) {
 	}
 	for _, p := range web.Items {
 		nginx := p.Spec.Containers[0]
-		if nginx.Image != "localhost/e2e/nginx:1.27.4" || nginx.Resources.Requests.Memory().String() != "48Mi" || p.Spec.InitContainers[0].Image != "localhost/e2e/busybox:1.36.2" {
+		if !strings.HasPrefix(nginx.Image, "localhost/e2e/nginx:1.27.4@sha256:") || nginx.Resources.Requests.Memory().String() != "48Mi" ||
+			!strings.HasPrefix(p.Spec.InitContainers[0].Image, "localhost/e2e/busybox:1.36.2@sha256:") {
 			t.Errorf("web pod %s: images %s, %s, resources %+v", p.Name, nginx.Image, p.Spec.InitContainers[0].Image, nginx.Resources)
 		}
 	}
