@@ -7,6 +7,8 @@
 #                                   the image registry and crane (image tests)
 #   hack/build-binaries.sh node     also what a local node needs, and the S3
 #                                   server the backup tests use
+#   hack/build-binaries.sh kind     also kind and what its node image holds
+#                                   beyond a local node's (hack/kind/)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -48,7 +50,7 @@ build kubectl k8s.io/kubernetes/cmd/kubectl
 install registry "github.com/distribution/distribution/v3/cmd/registry@$DISTRIBUTION_VERSION"
 install crane "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
 
-if [ "${1:-}" = node ]; then
+if [ "${1:-}" = node ] || [ "${1:-}" = kind ]; then
   build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
   build kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler
   build kubelet k8s.io/kubernetes/cmd/kubelet
@@ -73,5 +75,12 @@ if [ "${1:-}" = node ]; then
     done >"$bin/kwok-stages.yaml.tmp"
     mv "$bin/kwok-stages.yaml.tmp" "$bin/kwok-stages.yaml"
   fi
+fi
+if [ "${1:-}" = kind ]; then
+  build kubeadm k8s.io/kubernetes/cmd/kubeadm
+  install kind "sigs.k8s.io/kind@$KIND_VERSION"
+  install crictl "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"
+  install cni/ptp "github.com/containernetworking/plugins/plugins/main/ptp@$CNI_PLUGINS_VERSION"
+  install local-path-provisioner "github.com/rancher/local-path-provisioner@$LOCAL_PATH_PROVISIONER_VERSION"
 fi
 echo "$bin"

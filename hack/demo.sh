@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
 # The README's main job: bring up a cluster (kind when Docker runs here,
 # else hack/'s local node), apply overlays/dev with the plugin, and show the
-# stack (kubectl stack status) and its URL. `hack/demo.sh down` removes the local cluster.
+# stack (kubectl stack status) and its URL. `hack/demo.sh down` removes the
+# clusters it started (the data folder stays) and stops the Docker daemon
+# hack/kind/docker-up.sh started, if any.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 if [ "${1:-}" = down ]; then
+  if docker info >/dev/null 2>&1; then
+    kind=$(command -v kind || echo "$(hack/build-binaries.sh kind)/kind")
+    for name in kubectl-stack kubectl-stack-prod; do
+      if "$kind" get clusters 2>/dev/null | grep -qx "$name"; then
+        "$kind" delete cluster --name "$name"
+      fi
+    done
+  fi
+  hack/kind/docker-down.sh
   exec hack/cluster-down.sh
 fi
 
-if command -v docker >/dev/null && docker info >/dev/null 2>&1 && command -v kind >/dev/null; then
+# Docker installed (running or not): the kind path.
+if command -v dockerd >/dev/null || docker info >/dev/null 2>&1; then
   exec hack/kind-up.sh
 fi
 
