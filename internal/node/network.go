@@ -41,12 +41,15 @@ func setSysctls(dir string) error {
 // guardEgress drops any forwarded packet from a pod to an address outside
 // the cluster's pod range: pods may talk to each other, to Services (already
 // translated to pod addresses when FORWARD sees them) and to this machine
-// (INPUT, not FORWARD), and to nothing else.
+// (INPUT, not FORWARD), and to nothing else. Pod-to-pod traffic that no
+// rule before it decided is accepted last, after kube-router's policies:
+// a running Docker daemon sets FORWARD's policy to DROP.
 func guardEgress() error {
 	cmds := [][]string{
 		{"-N", guardChain},
 		{"-A", guardChain, "-s", ClusterCIDR, "!", "-d", ClusterCIDR, "-j", "DROP"},
 		{"-I", "FORWARD", "1", "-j", guardChain},
+		{"-A", "FORWARD", "-s", ClusterCIDR, "-d", ClusterCIDR, "-m", "comment", "--comment", guardChain, "-j", "ACCEPT"},
 	}
 	for _, args := range cmds {
 		if out, err := exec.Command("iptables", args...).CombinedOutput(); err != nil {
