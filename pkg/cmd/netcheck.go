@@ -112,6 +112,9 @@ func (o *NetcheckOptions) Run(ctx context.Context) error {
 	if err := o.print(o.Out, out); err != nil {
 		return err
 	}
+	if n := netcheck.Unenforced(checks); n > 0 {
+		fmt.Fprintln(o.ErrOut, "netcheck: "+netcheck.UnenforcedHint(n))
+	}
 	failed := 0
 	for _, ch := range checks {
 		if !ch.OK() {

@@ -2,6 +2,7 @@ package netcheck
 
 import (
 	"context"
+	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -44,6 +45,25 @@ func (c Check) OK() bool {
 // found what the policies say.
 func (c Check) LiveAgrees() bool {
 	return c.Live == nil || c.Live.Skipped != "" || c.Live.Inconclusive() || c.Live.Allowed() == c.Verdict.Allowed
+}
+
+// Unenforced counts the checks whose connection the policies deny but the
+// live network let through: the mark of a network plugin that does not
+// enforce NetworkPolicies at all.
+func Unenforced(checks []Check) int {
+	n := 0
+	for _, c := range checks {
+		if !c.Verdict.Allowed && c.Live != nil && c.Live.Allowed() {
+			n++
+		}
+	}
+	return n
+}
+
+// UnenforcedHint says what such a count means and where to go.
+func UnenforcedHint(n int) string {
+	return fmt.Sprintf("%d connection(s) the NetworkPolicies deny went through: this cluster's network plugin does not enforce NetworkPolicies "+
+		"(kind's kindnetd enforces them only where the kernel has nftables queues; install kube-router or another enforcing plugin)", n)
 }
 
 // Scene is what the checks are evaluated against: the live pods of the

@@ -2,6 +2,7 @@ package netcheck
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -33,5 +34,23 @@ func TestRefusalsResolveWhereThePortListens(t *testing.T) {
 	}
 	if !checks[2].Live.Inconclusive() {
 		t.Errorf("refusal on a port nobody reached: %q, want it left inconclusive", checks[2].Live.Result)
+	}
+}
+
+// Only a denied connection that went through counts: a refusal, a skipped
+// probe or an allowed connection says nothing about enforcement.
+func TestUnenforcedCountsDeniedConnectionsThatWentThrough(t *testing.T) {
+	checks := []Check{
+		{Name: "denied, connected", Live: &Probe{Result: "connected"}},
+		{Name: "denied, rejected", Live: &Probe{Result: "rejected"}},
+		{Name: "denied, not probed", Live: &Probe{Skipped: "adopted"}},
+		{Name: "allowed, connected", Verdict: Verdict{Allowed: true}, Live: &Probe{Result: "connected"}},
+		{Name: "denied, static only"},
+	}
+	if got := Unenforced(checks); got != 1 {
+		t.Fatalf("Unenforced = %d, want 1", got)
+	}
+	if hint := UnenforcedHint(1); !strings.Contains(hint, "does not enforce NetworkPolicies") {
+		t.Fatalf("hint %q", hint)
 	}
 }
