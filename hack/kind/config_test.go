@@ -45,3 +45,35 @@ func TestKindConfigsDecodeStrictly(t *testing.T) {
 		}
 	}
 }
+
+// prod's web replicas each need a node of their own: the three nodes of the
+// prod configuration, the control plane included, so it carries no taint.
+func TestKindProdControlPlaneTakesWorkloads(t *testing.T) {
+	data, err := os.ReadFile("../kind-config-prod.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg v1alpha4.Cluster
+	if err := yaml.UnmarshalStrict(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Nodes) != stack.WebReplicas {
+		t.Fatalf("%d nodes, want one per web replica (%d)", len(cfg.Nodes), stack.WebReplicas)
+	}
+	cp := cfg.Nodes[0]
+	if cp.Role != v1alpha4.ControlPlaneRole || len(cp.KubeadmConfigPatches) != 1 {
+		t.Fatalf("the first node is %s with %d kubeadm patches; want the control plane with the taint patch", cp.Role, len(cp.KubeadmConfigPatches))
+	}
+	var patch struct {
+		Kind             string `json:"kind"`
+		NodeRegistration struct {
+			Taints *[]any `json:"taints"`
+		} `json:"nodeRegistration"`
+	}
+	if err := yaml.Unmarshal([]byte(cp.KubeadmConfigPatches[0]), &patch); err != nil {
+		t.Fatal(err)
+	}
+	if patch.Kind != "InitConfiguration" || patch.NodeRegistration.Taints == nil || len(*patch.NodeRegistration.Taints) != 0 {
+		t.Fatalf("control plane patch %q does not clear its taints", cp.KubeadmConfigPatches[0])
+	}
+}
