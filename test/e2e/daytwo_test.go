@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -201,13 +200,11 @@ func logsFollowThroughARestart(t *testing.T) {
 // follow shows each pod's line, and no other pod's.
 func expectLinesFrom(t *testing.T, lines <-chan string, pods map[string]string, marker string) {
 	t.Helper()
-	client := &http.Client{Timeout: 5 * time.Second}
 	for name, ip := range pods {
-		resp, err := client.Get("http://" + net.JoinHostPort(ip, strconv.Itoa(stack.WebContainerPort)) + "/?" + marker + "=" + name)
-		if err != nil {
+		url := "http://" + net.JoinHostPort(ip, strconv.Itoa(stack.WebContainerPort)) + "/?" + marker + "=" + name
+		if _, err := env.cluster.get(env.cluster.realNode(), url); err != nil {
 			t.Fatalf("asking %s: %v", name, err)
 		}
-		resp.Body.Close()
 	}
 	seen := map[string]bool{}
 	deadline := time.After(time.Minute)
@@ -259,11 +256,9 @@ func logsPrevious(t *testing.T) {
 		name, ip = n, i
 		break
 	}
-	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + net.JoinHostPort(ip, strconv.Itoa(stack.WebContainerPort)) + "/?before-restart=" + name)
-	if err != nil {
+	if _, err := env.cluster.get(env.cluster.realNode(), "http://"+net.JoinHostPort(ip, strconv.Itoa(stack.WebContainerPort))+"/?before-restart="+name); err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 	mustKubectl(t, time.Minute, "-n", stack.Namespace, "exec", name, "-c", "nginx", "--", "sh", "-c", "kill 1")
 	waitForWithin(t, 2*time.Minute, name+"'s nginx restarted and ready", func() bool {
 		for _, p := range pods(t, stack.Web) {

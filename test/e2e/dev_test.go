@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +17,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
 	"github.com/kubectl-stack/kubectl-stack/internal/steps"
 	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
@@ -157,7 +155,7 @@ func nodePortAnswers(t *testing.T) {
 		want[p.Name] = p.Status.PodIP
 	}
 	seen := map[string]servingHost{}
-	url := "http://" + net.JoinHostPort(env.nodeIP, strconv.Itoa(stack.WebNodePort))
+	url := "http://" + env.cluster.webAddr()
 	// A new connection per request, so kube-proxy picks a pod each time.
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	// kube-proxy adds a pod to the Service a moment after it turns ready, so
@@ -318,8 +316,8 @@ func dnsAndPolicies(t *testing.T) {
 	// NetworkPolicy agent that enforces stops this connection.
 	watcher := pods(t, stack.Watcher)[0]
 	healthz := "http://" + net.JoinHostPort(watcher.Status.PodIP, "9090") + "/healthz"
-	if resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(healthz); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("the watcher does not answer its node on %s (%v), so the check below would prove nothing", healthz, err)
+	if code, err := env.cluster.get(watcher.Spec.NodeName, healthz); err != nil || code != http.StatusOK {
+		t.Fatalf("the watcher does not answer its node on %s (%d, %v), so the check below would prove nothing", healthz, code, err)
 	}
 	// kube-router programs a new pod's rules within moments of its start;
 	// allow it that long, then the connection must be refused for good.
@@ -336,7 +334,8 @@ func dnsAndPolicies(t *testing.T) {
 // are ready again and the database still holds its rows.
 func kubeletRestart(t *testing.T) {
 	restarted := time.Now()
-	if err := localcluster.Restart(env.stateDir, "kubelet"); err != nil {
+	node := env.cluster.databaseNode()
+	if err := env.cluster.restart("kubelet"); err != nil {
 		t.Fatal(err)
 	}
 	// The pods' status is the old kubelet's until the new one has reported
@@ -344,7 +343,7 @@ func kubeletRestart(t *testing.T) {
 	// 10 s; the node object itself is rewritten only every few minutes),
 	// then for the probes (mysql's period is 10 s) before reading readiness.
 	waitFor(t, "the restarted kubelet to renew its node lease", func() bool {
-		lease, err := env.client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(context.Background(), localcluster.NodeName, metav1.GetOptions{})
+		lease, err := env.client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(context.Background(), node, metav1.GetOptions{})
 		return err == nil && lease.Spec.RenewTime != nil && lease.Spec.RenewTime.After(restarted)
 	})
 	time.Sleep(15 * time.Second)

@@ -29,6 +29,7 @@ import (
 )
 
 var env struct {
+	cluster    testCluster
 	kubeconfig string
 	binDir     string
 	pluginDir  string
@@ -76,8 +77,8 @@ func runMain(m *testing.M) int {
 			return 1
 		}
 	}
-	if err := localcluster.Down(env.stateDir); err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: removing the local cluster:", err)
+	if err := env.cluster.down(); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: removing the tests' cluster:", err)
 		return 1
 	}
 	if err := unmountDataDisk(); err != nil {
@@ -105,19 +106,17 @@ func setUp() error {
 		return err
 	}
 	// The tests' own cluster folder: a run after a crash clears what the
-	// crash left. The user's local cluster is never touched: with it up,
-	// the tests refuse to start (the machine has room for one).
-	if running := localcluster.Running(localcluster.StateDir()); len(running) > 0 {
-		return fmt.Errorf("a local cluster runs from %s (%s): stop it with `make demo-down` first; the tests never touch it",
-			localcluster.StateDir(), strings.Join(running, ", "))
-	}
+	// crash left.
 	env.stateDir = stateDir()
+	if env.cluster, err = newTestCluster(env.stateDir); err != nil {
+		return err
+	}
 	if env.stateHome, err = os.MkdirTemp("", "kubectl-stack-e2e-state-"); err != nil {
 		return err
 	}
 	// The data filesystem can go only once an earlier run's cluster is
 	// down.
-	if err := localcluster.Down(env.stateDir); err != nil {
+	if err := env.cluster.down(); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(env.stateDir, 0o700); err != nil {
@@ -127,10 +126,10 @@ func setUp() error {
 		return err
 	}
 	start := time.Now()
-	if env.kubeconfig, err = localcluster.Up(env.stateDir, dataDir); err != nil {
+	if env.kubeconfig, err = env.cluster.up(dataDir); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "e2e: local cluster up in %s\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(os.Stderr, "e2e: %T up in %s\n", env.cluster, time.Since(start).Round(time.Second))
 	cfg, err := clientcmd.BuildConfigFromFlags("", env.kubeconfig)
 	if err != nil {
 		return err

@@ -21,7 +21,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
 	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
@@ -58,7 +57,7 @@ var paramEdits = [][2]string{
 func TestInitFromProdWithEveryParameterChanged(t *testing.T) {
 	ctx := context.Background()
 	clearStack(t)
-	sims, err := localcluster.AddSimulatedNodes(ctx, env.stateDir, 2)
+	sims, err := env.cluster.moreNodes(ctx, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
@@ -31,7 +30,7 @@ func TestProdStackPlacement(t *testing.T) {
 	overlay := prodWithImages(t, digests)
 	pushImages(t, reg, overlay, archive)
 
-	sims, err := localcluster.AddSimulatedNodes(ctx, env.stateDir, 2)
+	sims, err := env.cluster.moreNodes(ctx, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

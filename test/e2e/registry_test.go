@@ -19,7 +19,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
 	"github.com/kubectl-stack/kubectl-stack/internal/pki"
 	"github.com/kubectl-stack/kubectl-stack/internal/registry"
 	"github.com/kubectl-stack/kubectl-stack/pkg/images"
@@ -55,11 +54,16 @@ func startImageRegistry(t *testing.T) *imageRegistry {
 		t.Fatal(err)
 	}
 	t.Cleanup(reg.Stop)
-	hosts := filepath.Join(localcluster.RegistryHostsDir(env.stateDir), addr)
+	hosts := filepath.Join(env.cluster.registryHostsDir(), addr)
 	if err := os.MkdirAll(hosts, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	toml := fmt.Sprintf("server = %[1]q\n[host.%[1]q]\n  capabilities = [\"pull\", \"resolve\"]\n  ca = %[2]q\n", "https://"+addr, ca.CertFile)
+	// The CA beside hosts.toml: the folder is at the same path on the nodes.
+	caCopy := filepath.Join(hosts, "ca.crt")
+	if err := copyFile(ca.CertFile, caCopy); err != nil {
+		t.Fatal(err)
+	}
+	toml := fmt.Sprintf("server = %[1]q\n[host.%[1]q]\n  capabilities = [\"pull\", \"resolve\"]\n  ca = %[2]q\n", "https://"+addr, caCopy)
 	if err := os.WriteFile(filepath.Join(hosts, "hosts.toml"), []byte(toml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +167,7 @@ func watcherFromRegistry(t *testing.T, image string) {
 	for {
 		var pod *corev1.Pod
 		for _, p := range pods(t, stack.Watcher) {
-			if p.Spec.NodeName == localcluster.NodeName {
+			if p.Spec.NodeName == env.cluster.realNode() {
 				pod = &p
 			}
 		}
@@ -180,9 +184,9 @@ func watcherFromRegistry(t *testing.T, image string) {
 	// The watcher logs the node's pods once its informer has listed them.
 	deadline = time.Now().Add(time.Minute)
 	for {
-		r := kubectl(t, time.Minute, "stack", "events", "--node", localcluster.NodeName, "--tail", "-1")
+		r := kubectl(t, time.Minute, "stack", "events", "--node", env.cluster.realNode(), "--tail", "-1")
 		if r.code == 0 && strings.Contains(r.stdout, "created") {
-			t.Logf("events --node %s:\n%s", localcluster.NodeName, r.stdout)
+			t.Logf("events --node %s:\n%s", env.cluster.realNode(), r.stdout)
 			return
 		}
 		if time.Now().After(deadline) {
@@ -226,4 +230,12 @@ func allowAPIServerPort(t *testing.T) {
 	if _, err := env.client.NetworkingV1().NetworkPolicies(stack.Namespace).Create(ctx, np, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o644)
 }

@@ -23,7 +23,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
@@ -65,12 +64,12 @@ func restoreFailuresChangeNothing(t *testing.T) {
 			}
 		}},
 		{"the kubelet restarted (the exec stream drops)", "the connection to mysql-0 dropped", func(t *testing.T, _ *exec.Cmd) {
-			if err := localcluster.Restart(env.stateDir, "kubelet"); err != nil {
+			if err := env.cluster.restart("kubelet"); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		{"the API server restarted", "the connection to mysql-0 dropped", func(t *testing.T, _ *exec.Cmd) {
-			if err := localcluster.Restart(env.stateDir, "kube-apiserver"); err != nil {
+			if err := env.cluster.restart("kube-apiserver"); err != nil {
 				t.Fatal(err)
 			}
 			waitAPIServer(t)
