@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --match 'v*' 2>/dev/null || echo v0.0.0-d
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X $(MODULE)/pkg/version.Version=$(VERSION) -X $(MODULE)/pkg/version.Commit=$(COMMIT)
 
-.PHONY: build install test unit lint demo demo-down binaries cluster-up cluster-down release bench
+.PHONY: build install test test-kind unit lint demo demo-down binaries cluster-up cluster-down release bench
 
 ## build: the plugin into bin/kubectl-stack
 build:
@@ -40,9 +40,15 @@ cluster-up:
 cluster-down:
 	hack/cluster-down.sh
 
-## test: unit, API-server and end-to-end tests (needs root for the local node)
+## test: unit, API-server and end-to-end tests on the local node, then the
+## end-to-end tests on kind (needs root)
 test: lint
 	hack/test.sh
+
+## test-kind: the end-to-end tests on a kind cluster of three nodes (Docker
+## started and the node image built here when needed; needs root)
+test-kind:
+	hack/test-kind.sh
 
 ## unit: every test that needs no cluster (the API-server and end-to-end
 ## packages carry the build tags integration and e2e)

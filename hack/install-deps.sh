@@ -5,6 +5,7 @@
 #   diff: what `kubectl stack diff` runs, as kubectl diff does
 #   containerd, runc, iptables, ipset, conntrack: the local node
 #   debootstrap, busybox-static: the images' root filesystems
+#   docker.io: kind (hack/kind/docker-up.sh starts its dockerd)
 set -euo pipefail
 missing=()
 need() { command -v "$1" >/dev/null || missing+=("$2"); }
@@ -16,6 +17,7 @@ need iptables iptables
 need ipset ipset
 need conntrack conntrack
 need debootstrap debootstrap
+need dockerd docker.io
 [ -x /bin/busybox ] || missing+=(busybox-static)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -23,7 +23,7 @@ source "$root/hack/versions.env"
 
 cache=${KUBECTL_STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-stack}
 # Bump after changing how the image is built, so the cached one is rebuilt.
-revision=1
+revision=2
 ref="kubectl-stack/kind-node:$KUBERNETES_VERSION-r$revision"
 archive="$cache/kind/node-$KUBERNETES_VERSION-r$revision.tar"
 bin=${KUBECTL_STACK_BIN_DIR:?set KUBECTL_STACK_BIN_DIR to the folder hack/build-binaries.sh kind prints}
@@ -66,7 +66,7 @@ mirror() {
 # The packages of kind's base image that Debian has (kind builds containerd
 # and runc itself; Debian's serve), plus ipset for kube-router, which runs
 # from this same root filesystem.
-packages=systemd,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,bash,ca-certificates,procps,jq,containerd,runc,ipset
+packages=systemd,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,bash,ca-certificates,curl,procps,jq,containerd,runc,ipset
 
 build_rootfs() {
   local r=$1

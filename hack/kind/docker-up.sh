@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure a Docker daemon that can run kind's privileged nodes is running.
 #  - A daemon already running is used as it is (the usual Docker user).
-#  - Else, Debian's dockerd (installed when missing) is started here, as a
+#  - Else, Debian's dockerd (hack/install-deps.sh installs it) is started here, as a
 #    machine without an init system needs, its PID recorded under the state
 #    folder so hack/kind/docker-down.sh stops exactly it. Containers' DNS
 #    goes to this machine's own address and nothing forwarded from Docker's
@@ -80,13 +80,7 @@ if docker info >/dev/null 2>&1; then
   exit 0
 fi
 
-if ! command -v dockerd >/dev/null; then
-  [ "$(id -u)" -eq 0 ] || { log "Docker is not installed; as root: apt-get install docker.io"; exit 1; }
-  log "installing Debian's docker.io"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >&2
-  apt-get install -y -q docker.io >&2
-fi
+command -v dockerd >/dev/null || "$root/hack/install-deps.sh"
 [ "$(id -u)" -eq 0 ] || { log "dockerd is not running; start it (as root: $0)"; exit 1; }
 
 log "starting dockerd (log: $state/dockerd.log)"
