@@ -44,9 +44,10 @@ fi
 
 work=$(mktemp -d)
 container=""
+# Runs under set -e: a cleanup step with nothing to clean must not fail the build.
 cleanup() {
-  [ -n "$container" ] && docker rm -f "$container" >/dev/null 2>&1
-  docker rmi "$ref-base" >/dev/null 2>&1
+  if [ -n "$container" ]; then docker rm -f "$container" >/dev/null 2>&1 || true; fi
+  if docker image inspect "$ref-base" >/dev/null 2>&1; then docker rmi "$ref-base" >/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
