@@ -10,6 +10,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 # shellcheck source=../versions.env
 source "$root/hack/versions.env"
+# shellcheck source=debian.sh
+source "$here/debian.sh"
 
 cache=${KUBECTL_STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-stack}
 # Bump after changing how an image is built, so the cached one is rebuilt.
@@ -20,14 +22,6 @@ mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The Debian mirror this machine's apt already uses.
-mirror() {
-  local uri
-  uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  [ -n "$uri" ] || uri=$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-  [ -n "$uri" ] || { echo "no Debian mirror found in apt's sources" >&2; exit 1; }
-  echo "$uri"
-}
 
 # wrap DIR REF OUT [imagebuild flags...]: tar DIR and make it an image.
 wrap() {
@@ -38,7 +32,7 @@ wrap() {
 }
 
 debian_rootfs() { # DIR PACKAGES
-  debootstrap --variant=minbase --include="$2" "$DEBIAN_SUITE" "$1" "$(mirror)" >"$work/debootstrap.log" 2>&1 ||
+  debootstrap --variant=minbase --include="$2" "$DEBIAN_SUITE" "$1" "$(debian_mirror)" >"$work/debootstrap.log" 2>&1 ||
     { tail -20 "$work/debootstrap.log" >&2; exit 1; }
   rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/* "$1"/usr/share/doc "$1"/usr/share/man
 }

@@ -20,6 +20,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 # shellcheck source=../versions.env
 source "$root/hack/versions.env"
+# shellcheck source=../images/debian.sh
+source "$root/hack/images/debian.sh"
 
 cache=${KUBECTL_STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-stack}
 # Bump after changing how the image is built, so the cached one is rebuilt.
@@ -56,13 +58,6 @@ kind_dir=$(go mod download -json "sigs.k8s.io/kind@$KIND_VERSION" | awk -F'"' '/
 files="$kind_dir/images/base/files"
 kind_const() { (cd "$root" && go run ./hack/kind/kindconst "$kind_dir/pkg/build/nodeimage/$1" "$2"); }
 
-mirror() {
-  local uri
-  uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  [ -n "$uri" ] || uri=$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-  [ -n "$uri" ] || { log "no Debian mirror found in apt's sources"; exit 1; }
-  echo "$uri"
-}
 
 # The packages of kind's base image that Debian has (kind builds containerd
 # and runc itself; Debian's serve), plus ipset for kube-router, which runs
@@ -72,7 +67,7 @@ packages=systemd,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,k
 build_rootfs() {
   local r=$1
   log "debootstrap $DEBIAN_SUITE with kind's base packages"
-  debootstrap --variant=minbase --include="$packages" "$DEBIAN_SUITE" "$r" "$(mirror)" >"$work/debootstrap.log" 2>&1 ||
+  debootstrap --variant=minbase --include="$packages" "$DEBIAN_SUITE" "$r" "$(debian_mirror)" >"$work/debootstrap.log" 2>&1 ||
     { tail -20 "$work/debootstrap.log" >&2; exit 1; }
   # kind's files, with the modes its Dockerfile gives them.
   install -m 0755 "$files"/usr/local/bin/* "$r/usr/local/bin/"
