@@ -79,13 +79,11 @@ func Restore(ctx context.Context, c *kube.Clients, v *Verifying, o RestoreOption
 	if err != nil {
 		return nil, err
 	}
-	if !o.Replay.empty() {
-		if err := copyBinlogs(ctx, db, o.Replay); err != nil {
-			prepared.discard(o.rollbackContext)
-			discardBinlogs(db, o.rollbackContext)
-			_ = safety.remove()
-			return nil, fmt.Errorf("%w; nothing was changed", err)
-		}
+	if err := readyToLoad(ctx, db, d, o); err != nil {
+		prepared.discard(o.rollbackContext)
+		discardBinlogs(db, o.rollbackContext)
+		_ = safety.remove()
+		return nil, fmt.Errorf("%w; nothing was changed", err)
 	}
 	fmt.Fprintf(o.Progress, "restoring %s into %s in namespace %s ...\n", d.Path, stack.MySQLPod, o.Namespace)
 	counts, err := prepared.load(ctx, d)
@@ -106,6 +104,17 @@ func Restore(ctx context.Context, c *kube.Clients, v *Verifying, o RestoreOption
 		fmt.Fprintf(o.Progress, "warning: the restore succeeded, but its safety copy could not be removed: %v\n", err)
 	}
 	return res, nil
+}
+
+// readyToLoad copies the binary logs a point-in-time restore replays into
+// the pod, then ends the sessions that would keep the load's drops waiting.
+func readyToLoad(ctx context.Context, db *database, d *Dump, o RestoreOptions) error {
+	if !o.Replay.empty() {
+		if err := copyBinlogs(ctx, db, o.Replay); err != nil {
+			return err
+		}
+	}
+	return endSessions(ctx, db, d.Databases, o.Progress)
 }
 
 // prepare readies the dump's file (copyIntoPod) while it is verified and

@@ -109,9 +109,9 @@ func (e *RestoreError) Error() string {
 func (e *RestoreError) Unwrap() error { return e.Cause }
 
 // rollBack puts the databases back after a failed restore: it waits for the
-// database pod (it may be starting again), stops the failed restore's
-// client if it still runs, drops the dump's databases and loads the safety
-// copy.
+// database pod (it may be starting again), ends the sessions that use the
+// dump's databases (the failed restore's client among them, if it still
+// runs), drops those databases and loads the safety copy.
 func rollBack(c *kube.Clients, d *Dump, safety *safetyCopy, o RestoreOptions, cause error) error {
 	ctx, cancel := o.rollbackContext()
 	defer cancel()
@@ -133,7 +133,10 @@ func retryPutBack(ctx context.Context, c *kube.Clients, d *Dump, safety *safetyC
 		if err != nil {
 			return err
 		}
-		err = putBack(ctx, db, d, safety)
+		err = endSessions(ctx, db, d.Databases, o.Progress)
+		if err == nil {
+			err = putBack(ctx, db, d, safety)
+		}
 		var server *ServerError
 		var local *LocalError
 		refused := errors.As(err, &server) && !server.clientSide()

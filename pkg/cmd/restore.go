@@ -79,6 +79,8 @@ func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 			FILE's databases the server has, written to --safety-dir. Then drop FILE's
 			databases and stream FILE into the mysql client inside the database pod over
 			exec, so that they hold exactly what FILE holds; other databases are left alone.
+			Other sessions whose default database is one of FILE's are ended first, each
+			named: one idle inside a transaction would keep the drops waiting.
 
 			If anything fails on the way (a statement the server refuses, the connection or
 			the pod lost, the server's disk full, Ctrl-C), the databases are dropped again and

@@ -233,11 +233,22 @@ func sqlIn(t *testing.T, database, statement string) string {
 		if r.code == 0 {
 			return r.stdout
 		}
+		if r.code == -1 { // killed at its timeout: waiting on something, not refused
+			t.Logf("sql %q did not end within a minute; the server's sessions:\n%s", statement, processList(t))
+		}
 		out = r.stdout + r.stderr
 		time.Sleep(2 * time.Second)
 	}
 	t.Fatalf("sql %q: %s", statement, out)
 	return ""
+}
+
+// processList is SHOW FULL PROCESSLIST of mysql-0, or why not.
+func processList(t *testing.T) string {
+	t.Helper()
+	r := kubectl(t, time.Minute, "-n", stack.Namespace, "exec", stack.MySQLPod, "-c", "mysql", "--",
+		"sh", "-c", `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql --user=root --batch -e 'SHOW FULL PROCESSLIST'`)
+	return r.stdout + r.stderr
 }
 
 func rowSurvives(t *testing.T) {

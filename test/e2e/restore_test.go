@@ -93,8 +93,18 @@ func restoreFailuresChangeNothing(t *testing.T) {
 
 	sql(t, "DELETE FROM ledger.entries WHERE id < 10; DROP VIEW ledger.large")
 	restoreDryRunChangesNothing(t, good)
-	out := mustKubectl(t, 5*time.Minute, "stack", "restore", good, "--yes")
-	t.Logf("restore:\n%s", out)
+	// A client left idle inside a transaction holds its tables' metadata
+	// locks: the restore's DROP DATABASE would wait for it for a day.
+	idle := holdSession(t, "USE ledger; START TRANSACTION; SELECT COUNT(*) > 0 FROM entries;", "1")
+	r = kubectl(t, 5*time.Minute, "stack", "restore", good, "--yes")
+	t.Logf("restore:\n%s%s", r.stdout, r.stderr)
+	idle.release()
+	if r.code != 0 {
+		t.Fatalf("the restore with a session idle in a transaction on ledger: exit %d", r.code)
+	}
+	if !strings.Contains(r.stderr, "ending session ") || !strings.Contains(r.stderr, ", in ledger, Sleep for ") {
+		t.Errorf("the restore did not say it ended the session idle in ledger")
+	}
 	if after := databaseState(t); after != before {
 		t.Fatalf("a restore that succeeded did not give the backup's state:\n%s", stateDiff(before, after))
 	}
@@ -230,14 +240,22 @@ func restoreWaiting(t *testing.T) bool {
 	return strings.TrimSpace(sqlAsRoot(t, "SELECT COUNT(*) FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND info LIKE '%GET_LOCK(''"+holdLock+"'', 600)%'")) != "0"
 }
 
-// lockHolder is a mysql session in mysql-0 that holds holdLock until
-// release closes its input.
+// lockHolder is a mysql session in mysql-0 that keeps what its first
+// statement took (a named lock, a transaction's table locks) until release
+// closes its input.
 type lockHolder struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 }
 
 func holdNamedLock(t *testing.T) *lockHolder {
+	t.Helper()
+	return holdSession(t, fmt.Sprintf("SELECT GET_LOCK('%s', 0);", holdLock), "1")
+}
+
+// holdSession starts a mysql session as root, sends it statements and
+// waits for their last output line to be want.
+func holdSession(t *testing.T, statements, want string) *lockHolder {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), "-n", stack.Namespace, "exec", "-i", stack.MySQLPod, "-c", "mysql", "--",
 		"sh", "-c", `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysql --user=root --batch --skip-column-names --unbuffered`)
@@ -255,10 +273,10 @@ func holdNamedLock(t *testing.T) *lockHolder {
 	}
 	h := &lockHolder{cmd: cmd, stdin: stdin}
 	t.Cleanup(h.release)
-	fmt.Fprintf(stdin, "SELECT GET_LOCK('%s', 0);\n", holdLock)
+	fmt.Fprintln(stdin, statements)
 	got, err := bufio.NewReader(stdout).ReadString('\n')
-	if strings.TrimSpace(got) != "1" {
-		t.Fatalf("holding %s: got %q (%v)", holdLock, got, err)
+	if strings.TrimSpace(got) != want {
+		t.Fatalf("session %q: got %q (%v), want %q", statements, got, err, want)
 	}
 	return h
 }
