@@ -101,15 +101,19 @@ func RunLive(ctx context.Context, c *kube.Clients, s *Scene, checks []Check, o L
 }
 
 // Settle is how long a probe whose result disagrees with the policies is
-// retried: network plugins program a new pod's rules within seconds of its
-// start, not at once.
-const Settle = 15 * time.Second
+// retried, and minTries how often at least: network plugins program a new
+// pod's or policy's rules within seconds, not at once, and later on a
+// loaded node (a try itself may take seconds there).
+const (
+	Settle   = 30 * time.Second
+	minTries = 3
+)
 
 func (p *probes) settled(ctx context.Context, c *kube.Clients, s *Scene, ch Check) *Probe {
 	deadline := time.Now().Add(Settle)
-	for {
+	for tries := 1; ; tries++ {
 		got := p.try(ctx, c, s, ch)
-		if got.Skipped != "" || got.Allowed() == ch.Verdict.Allowed || time.Now().After(deadline) || ctx.Err() != nil {
+		if got.Skipped != "" || got.Allowed() == ch.Verdict.Allowed || tries >= minTries && time.Now().After(deadline) || ctx.Err() != nil {
 			return got
 		}
 		time.Sleep(time.Second)
@@ -228,13 +232,22 @@ func (p *probes) try(ctx context.Context, c *kube.Clients, s *Scene, ch Check) *
 	return connectFrom(ctx, c, from, ch.Conn.To.IP, ch.Conn.Port)
 }
 
+// ncExit starts the line the probe's script ends with: netcat's exit
+// status. Without it the exec's output was lost on the way (seen on a
+// loaded node: an exec that ended at once, its output empty), which says
+// nothing of the connection.
+const ncExit = "nc exit "
+
 // connectFrom opens a TCP connection from inside a probe pod.
 func connectFrom(ctx context.Context, c *kube.Clients, from *corev1.Pod, ip string, port int32) *Probe {
 	var out bytes.Buffer
-	cmd := []string{"sh", "-c", `nc -w "$0" "$1" "$2" </dev/null 2>&1 && echo CONNECTED`,
+	cmd := []string{"sh", "-c", `nc -w "$0" "$1" "$2" </dev/null 2>&1; echo "` + ncExit + `$?"`,
 		strconv.Itoa(int(ConnectTimeout.Seconds())), ip, strconv.Itoa(int(port))}
 	err := c.Exec(ctx, from.Namespace, from.Name, "probe", cmd, nil, &out, &out)
 	probe := classify(out.String(), err)
+	if err == nil && !strings.Contains(out.String(), ncExit) {
+		probe = &Probe{Result: "failed: the probe's output was lost"}
+	}
 	probe.Target = net.JoinHostPort(ip, strconv.Itoa(int(port)))
 	return probe
 }
@@ -242,7 +255,7 @@ func connectFrom(ctx context.Context, c *kube.Clients, from *corev1.Pod, ip stri
 func classify(out string, err error) *Probe {
 	lower := strings.ToLower(out)
 	switch {
-	case strings.Contains(out, "CONNECTED"):
+	case strings.Contains(out, ncExit+"0"):
 		return &Probe{Result: "connected"}
 	case strings.Contains(lower, "refused"):
 		return &Probe{Result: "refused"}

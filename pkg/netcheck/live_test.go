@@ -8,7 +8,7 @@ import (
 
 func TestClassifyReadsNetcatAndDialErrors(t *testing.T) {
 	for out, want := range map[string]string{
-		"CONNECTED\n": "connected",
+		"nc exit 0\n": "connected",
 		"nc: can't connect to remote host (10.244.0.15): Connection refused\n": "refused",
 		"nc: timed out\n":                                       "timed out",
 		"dial tcp 192.0.2.2:30080: i/o timeout":                 "timed out",
