@@ -41,7 +41,7 @@ cluster-down:
 	hack/cluster-down.sh
 
 ## test: unit, API-server and end-to-end tests on the local node, then the
-## end-to-end tests on kind (needs root)
+## demo's end-to-end steps on kind (needs root)
 test: lint
 	hack/test.sh
 

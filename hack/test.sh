@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command (make test): every test, unit, API-server and
-# end-to-end on hack/'s local node, then the end-to-end tests again on a kind
-# cluster (hack/test-kind.sh). Builds what the tests need first, from
+# end-to-end on hack/'s local node, then the dev overlay's first end-to-end
+# steps on a kind cluster (hack/test-kind.sh demo; make test-kind runs every
+# test there). Builds what the tests need first, from
 # the Go module proxy and Debian packages, cached after the first run.
 # Needs root (the local node); hack/install-deps.sh installs what is missing.
 set -euo pipefail
@@ -18,4 +19,4 @@ echo "test: binaries and images ready in $((SECONDS - start)) s" >&2
 # `kubectl kustomize` and run `kubectl stack` through its plugin discovery.
 export PATH="$KUBECTL_STACK_BIN_DIR:$PATH"
 go test -count=1 -tags e2e,integration -timeout 50m ./...
-hack/test-kind.sh
+hack/test-kind.sh demo
