@@ -22,7 +22,6 @@ mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-
 # wrap DIR REF OUT [imagebuild flags...]: tar DIR and make it an image.
 wrap() {
   local dir=$1 ref=$2 file=$3; shift 3

@@ -58,7 +58,6 @@ kind_dir=$(go mod download -json "sigs.k8s.io/kind@$KIND_VERSION" | awk -F'"' '/
 files="$kind_dir/images/base/files"
 kind_const() { (cd "$root" && go run ./hack/kind/kindconst "$kind_dir/pkg/build/nodeimage/$1" "$2"); }
 
-
 # The packages of kind's base image that Debian has (kind builds containerd
 # and runc itself; Debian's serve), plus ipset for kube-router, which runs
 # from this same root filesystem.

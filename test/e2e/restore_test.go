@@ -254,7 +254,7 @@ func holdNamedLock(t *testing.T) *lockHolder {
 }
 
 // holdSession starts a mysql session as root, sends it statements and
-// waits for their last output line to be want.
+// waits for its first line of output to be want.
 func holdSession(t *testing.T, statements, want string) *lockHolder {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), "-n", stack.Namespace, "exec", "-i", stack.MySQLPod, "-c", "mysql", "--",
