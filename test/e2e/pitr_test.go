@@ -118,6 +118,23 @@ func write(t *testing.T, id int) time.Time {
 	return serverNow(t)
 }
 
+// binlogEnd is where the server's binary logs end now. The archive holds
+// everything written so far once its newest chunk reaches it; a time
+// cannot say so: the events carry whole seconds, and the clock read
+// after a write may have passed the second its events carry.
+func binlogEnd(t *testing.T) binlog.Position {
+	t.Helper()
+	f := strings.Fields(sqlAsRoot(t, "SHOW MASTER STATUS"))
+	if len(f) < 2 {
+		t.Fatalf("SHOW MASTER STATUS: %q, want the file and position", f)
+	}
+	pos, err := strconv.ParseUint(f[1], 10, 32)
+	if err != nil {
+		t.Fatalf("SHOW MASTER STATUS: position %q: %v", f[1], err)
+	}
+	return binlog.Position{File: f[0], Pos: uint32(pos)}
+}
+
 // untouched is the CHECKSUM TABLE of every user table but stack.pitr.
 func untouched(t *testing.T) string {
 	t.Helper()
@@ -143,7 +160,7 @@ func pointInTimeRestore(t *testing.T) {
 	target := t2.Add(time.Second)
 	waitFor(t, "the server's clock to pass "+target.Format(time.RFC3339), func() bool { return serverNow(t).After(target) })
 	t3 := write(t, 3)
-	waitArchived(t, "the row of t3", t3)
+	waitArchived(t, "the row of t3", binlogEnd(t))
 	logs := mustKubectl(t, time.Minute, "-n", stack.Namespace, "logs", "deployment/"+stack.BinlogArchiver.Name)
 	if !strings.Contains(logs, "the server stopped at") || archiverStatus(t).Restarts < 1 {
 		t.Errorf("the archiver did not report the server's restart:\n%s", logs)
@@ -178,7 +195,7 @@ func replayFailureChangesNothing(t *testing.T) {
 	defer sqlAsRoot(t, "DROP USER 'pitr_conflict'@'%'")
 	sqlAsRoot(t, "CREATE DATABASE pitr_elsewhere; CREATE TABLE pitr_elsewhere.moved (id INT); RENAME TABLE pitr_elsewhere.moved TO stack.pitr_moved")
 	defer sqlAsRoot(t, "DROP TABLE IF EXISTS stack.pitr_moved; DROP DATABASE pitr_elsewhere")
-	waitArchived(t, "the RENAME", serverNow(t))
+	waitArchived(t, "the RENAME", binlogEnd(t))
 	before := databaseState(t)
 	r := stackS3(t, "restore", "--from", pitrLocation, "--to-time", serverNow(t).Add(time.Second).Format(time.RFC3339), "--yes")
 	if r.code != 1 || !strings.Contains(r.stderr, "replaying the binary logs") || !strings.Contains(r.stderr, "1146") {
@@ -190,12 +207,13 @@ func replayFailureChangesNothing(t *testing.T) {
 	}
 }
 
-// waitArchived waits until the archiver reports events up to the time.
-func waitArchived(t *testing.T, what string, at time.Time) {
+// waitArchived waits until the archiver reports the binary logs stored
+// up to the position.
+func waitArchived(t *testing.T, what string, end binlog.Position) {
 	t.Helper()
-	waitForWithin(t, 3*time.Minute, "the archive to hold "+what, func() bool {
+	waitForWithin(t, 3*time.Minute, "the archive to hold "+what+" (up to "+end.String()+")", func() bool {
 		st := archiverStatus(t)
-		return st != nil && !st.NewestEvent.Before(at.Add(-time.Second)) && st.Lag(time.Now()) < 20*time.Second
+		return st != nil && !st.Newest.Before(end) && st.Lag(time.Now()) < 20*time.Second
 	})
 }
 
@@ -207,7 +225,8 @@ func archiveOutages(t *testing.T) {
 	pod := archiverPod(t)
 	metrics := portForward(t, pod, stack.BinlogArchiverMetricsPort)
 	offsite.store.kill()
-	written := write(t, 4)
+	write(t, 4)
+	written := binlogEnd(t)
 	waitForWithin(t, 3*time.Minute, "the lag metric to pass 20s with the store down", func() bool {
 		return metric(t, metrics, "binlog_archive_lag_seconds") > 20
 	})
@@ -216,9 +235,9 @@ func archiveOutages(t *testing.T) {
 		t.Errorf("status does not warn of the lag:\n%s", out)
 	}
 	offsite.store.start(t)
-	waitForWithin(t, 3*time.Minute, "the archiver to catch up with the store back", func() bool {
+	waitForWithin(t, 3*time.Minute, "the archiver to catch up with the store back (up to "+written.String()+")", func() bool {
 		st := archiverStatus(t)
-		return metric(t, metrics, "binlog_archive_lag_seconds") < 15 && st != nil && !st.NewestEvent.Before(written)
+		return metric(t, metrics, "binlog_archive_lag_seconds") < 15 && st != nil && !st.Newest.Before(written)
 	})
 
 	scaleArchiver(t, 0)
