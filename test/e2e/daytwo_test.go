@@ -332,12 +332,14 @@ func reportBundle(t *testing.T) {
 		t.Fatalf("only %d secret values checked", checked)
 	}
 
-	// The node cordoned, mysql-0 deleted stays Pending for the whole
-	// report: what needed it running fails, the rest is written.
-	node := pods(t, stack.Database)[0].Spec.NodeName
+	// Every node cordoned, mysql-0 deleted stays Pending for the whole
+	// report: what needed it running fails, the rest is written. Dev's
+	// database only prefers its node, so on a cluster of several (kind's)
+	// cordoning that one node alone lets mysql-0 start on another.
+	nodes := nodeNames(t)
 	before := pods(t, stack.Database)[0].UID
-	mustKubectl(t, time.Minute, "cordon", node)
-	uncordon := func() { kubectl(t, time.Minute, "uncordon", node) }
+	mustKubectl(t, time.Minute, append([]string{"cordon"}, nodes...)...)
+	uncordon := func() { kubectl(t, time.Minute, append([]string{"uncordon"}, nodes...)...) }
 	defer uncordon()
 	mustKubectl(t, 2*time.Minute, "-n", stack.Namespace, "delete", "pod", stack.MySQLPod)
 	r := kubectl(t, 2*time.Minute, "stack", "report", "-o", file)
@@ -383,4 +385,18 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// nodeNames are the names of the cluster's nodes.
+func nodeNames(t *testing.T) []string {
+	t.Helper()
+	list, err := env.client.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, n := range list.Items {
+		names = append(names, n.Name)
+	}
+	return names
 }
