@@ -11,6 +11,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // explained is an error rewritten for a person: its message is one line that
@@ -53,10 +54,29 @@ func Explain(err error) error {
 			"still counts it for a Service lost in a crash and releases it by itself within a few minutes: free it, or apply again later", nodePortTaken(err))
 	case IsUnreachable(err):
 		msg = fmt.Sprintf("cannot reach the cluster: %s (check --kubeconfig, --context and that the API server is up)", OneLine(err))
+	case unexpectedResponse(err) != "":
+		msg = OneLine(err) + ": " + unexpectedResponse(err)
 	default:
 		msg = OneLine(err)
 	}
 	return &explained{msg: msg, err: err}
+}
+
+// unexpectedResponse is the text of an error response client-go could not
+// read as a Status (the kubelet's plain-text answer behind pods/log, say).
+// client-go keeps it in a cause, out of the error's message, which then
+// only says "the server rejected our request for an unknown reason".
+func unexpectedResponse(err error) string {
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) || status.Status().Details == nil {
+		return ""
+	}
+	for _, c := range status.Status().Details.Causes {
+		if c.Type == metav1.CauseTypeUnexpectedServerResponse && c.Message != "" && c.Message != "unknown" {
+			return OneLine(errors.New(c.Message))
+		}
+	}
+	return ""
 }
 
 // IsUnreachable tells whether err means the API server could not be reached

@@ -41,6 +41,11 @@ func TestExplainNamesTheRealCause(t *testing.T) {
 		{"a name that does not resolve", urlErr(&net.DNSError{Err: "no such host", Name: "api.example", IsNotFound: true}), "cannot reach the cluster", "", nil, true},
 		{"a NodePort still allocated", portTaken, "NodePort 30080 is already allocated", "", nil, false},
 		{"forbidden", apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "x", errors.New("no")), "forbidden: ", "", nil, false},
+		{"a response that is no Status", apierrors.NewGenericServerResponse(400, "GET", schema.GroupResource{Resource: "pods"}, "mysql-0",
+			"container \"mysql\" in pod \"mysql-0\" is waiting to start:\nContainerCreating", 0, true),
+			`(get pods mysql-0): container "mysql" in pod "mysql-0" is waiting to start: ContainerCreating`, "", nil, false},
+		{"a response with no text", apierrors.NewGenericServerResponse(400, "GET", schema.GroupResource{Resource: "pods"}, "mysql-0", "unknown", 0, true),
+			"unknown reason (get pods mysql-0)", "unknown reason (get pods mysql-0):", nil, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := Explain(c.err)

@@ -98,7 +98,7 @@ func logs(ctx context.Context, c *kube.Clients, ns string, tail int64) ([]File, 
 				opts := &corev1.PodLogOptions{Container: st.Name, Previous: previous, TailLines: &tail, Timestamps: true}
 				data, err := c.Typed.CoreV1().Pods(ns).GetLogs(p.Name, opts).DoRaw(ctx)
 				if err != nil {
-					failed = append(failed, fmt.Sprintf("%s/%s: %s", p.Name, st.Name, kube.OneLine(err)))
+					failed = append(failed, fmt.Sprintf("%s/%s: %v", p.Name, st.Name, kube.Explain(err)))
 					continue
 				}
 				name := fmt.Sprintf("logs/%s/%s.log", p.Name, st.Name)
