@@ -3,7 +3,7 @@
 # as on hack/'s local node, with KUBECTL_STACK_E2E_CLUSTER=kind. Docker comes
 # from hack/kind/docker-up.sh (stopped again at the end if it started it),
 # the node image from hack/kind/build-node-image.sh, both cached.
-#   hack/test-kind.sh        every test (make test-kind; about 11 minutes warm)
+#   hack/test-kind.sh        every test (make test-kind; about 21 minutes warm)
 #   hack/test-kind.sh demo   the dev overlay's first steps, what `make demo`
 #                            promises (make test runs this part: a cold CI run
 #                            with every test on kind came within minutes of
