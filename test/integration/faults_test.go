@@ -51,34 +51,38 @@ func TestApplyThroughAnAPIServerRestart(t *testing.T) {
 }
 
 // The plugin is killed (SIGKILL: no cleanup) at several points of an apply:
-// each re-run converges, and every object is a member of the ApplySet.
+// each re-run converges, and every object is a member of the ApplySet. A
+// control plane of its own: a kill during the web Service's create can leave
+// NodePort 30080 allocated in the API server for minutes, which must not
+// reach another test.
 func TestApplyKilledMidwayConverges(t *testing.T) {
-	t.Cleanup(func() { purge(t) })
+	own := startControlPlane(t)
 	bin := filepath.Join(t.TempDir(), "kubectl-stack")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/kubectl-stack").CombinedOutput(); err != nil {
 		t.Fatalf("building the plugin: %v\n%s", err, out)
 	}
 	for _, after := range []time.Duration{150 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond} {
-		purge(t)
-		cmd := exec.Command(bin, "--kubeconfig", cp.Kubeconfig, "apply", "--wait=false")
+		purge(t, own.Kubeconfig)
+		cmd := exec.Command(bin, "--kubeconfig", own.Kubeconfig, "apply", "--wait=false")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(after)
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
-		mustSucceed(t, stackCmd(t, "apply", "--wait=false"))
-		allMembers(t)
+		mustSucceed(t, stackCmdOn(t, own.Kubeconfig, nil, "apply", "--wait=false"))
+		allMembers(t, own.Kubeconfig)
 	}
 }
 
-// purge deletes the stack and its namespace, so the next test starts empty.
-func purge(t *testing.T) {
+// purge deletes the stack and its namespace from the cluster of kubeconfig,
+// so the next run starts empty.
+func purge(t *testing.T, kubeconfig string) {
 	t.Helper()
-	stackCmd(t, "delete", "--purge-data")
-	waitNamespaceGone(t)
+	stackCmdOn(t, kubeconfig, nil, "delete", "--purge-data")
+	waitNamespaceGone(t, kubeconfig)
 	// Nor a volume protection controller: lift its finalizer.
-	typed, _ := clients(t)
+	typed, _ := clientsOn(t, kubeconfig)
 	pvs := typed.CoreV1().PersistentVolumes()
 	if pv, err := pvs.Get(context.Background(), devVolume, metav1.GetOptions{}); err == nil {
 		pv.Finalizers = nil
@@ -90,9 +94,9 @@ func purge(t *testing.T) {
 // devVolume is overlays/dev's hostPath PersistentVolume.
 const devVolume = "kubectl-stack-mysql-data"
 
-func waitNamespaceGone(t *testing.T) {
+func waitNamespaceGone(t *testing.T, kubeconfig string) {
 	t.Helper()
-	typed, _ := clients(t)
+	typed, _ := clientsOn(t, kubeconfig)
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		if _, err := typed.CoreV1().Namespaces().Get(context.Background(), stack.Namespace, metav1.GetOptions{}); err != nil {
 			return
@@ -110,9 +114,9 @@ func waitNamespaceGone(t *testing.T) {
 
 // allMembers: every object of the overlay exists, labelled as a member of
 // the stack's ApplySet.
-func allMembers(t *testing.T) {
+func allMembers(t *testing.T, kubeconfig string) {
 	t.Helper()
-	typed, dyn := clients(t)
+	typed, dyn := clientsOn(t, kubeconfig)
 	parent, err := typed.CoreV1().Secrets(stack.Namespace).Get(context.Background(), stack.ApplySetParent, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
