@@ -52,9 +52,9 @@ func TestApplyThroughAnAPIServerRestart(t *testing.T) {
 
 // The plugin is killed (SIGKILL: no cleanup) at several points of an apply:
 // each re-run converges, and every object is a member of the ApplySet. A
-// control plane of its own: a kill during the web Service's create can leave
-// NodePort 30080 allocated in the API server for minutes, which must not
-// reach another test.
+// control plane of its own: once, a kill during the web Service's create left
+// NodePort 30080 refused to the next test after this one's cleanup, and
+// nothing a kill leaves behind may reach another test.
 func TestApplyKilledMidwayConverges(t *testing.T) {
 	own := startControlPlane(t)
 	bin := filepath.Join(t.TempDir(), "kubectl-stack")
