@@ -4,6 +4,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -54,7 +55,8 @@ func TestApplyThroughAnAPIServerRestart(t *testing.T) {
 // each re-run converges, and every object is a member of the ApplySet. A
 // control plane of its own: once, a kill during the web Service's create left
 // NodePort 30080 refused to the next test after this one's cleanup, and
-// nothing a kill leaves behind may reach another test.
+// nothing a kill leaves behind may reach another test. Within this test the
+// re-run waits out such a leak (reapply).
 func TestApplyKilledMidwayConverges(t *testing.T) {
 	own := startControlPlane(t)
 	bin := filepath.Join(t.TempDir(), "kubectl-stack")
@@ -70,8 +72,28 @@ func TestApplyKilledMidwayConverges(t *testing.T) {
 		time.Sleep(after)
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
-		mustSucceed(t, stackCmdOn(t, own.Kubeconfig, nil, "apply", "--wait=false"))
+		reapply(t, own.Kubeconfig)
 		allMembers(t, own.Kubeconfig)
+	}
+}
+
+// reapply re-runs apply after a kill until it succeeds. A kill while the
+// API server creates the web Service can leave NodePort 30080 counted for a
+// Service that was never stored (ci53); the server's repair loop frees it
+// within a few minutes, as the plugin's message says. So that refusal, and
+// only it, is polled until it clears; any other failure fails the test.
+func reapply(t *testing.T, kubeconfig string) {
+	t.Helper()
+	leaked := fmt.Sprintf("NodePort %d is already allocated", stack.WebNodePort)
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		r := stackCmdOn(t, kubeconfig, nil, "apply", "--wait=false")
+		if r.code == 0 || !strings.Contains(r.stderr, leaked) || time.Now().After(deadline) {
+			mustSucceed(t, r)
+			return
+		}
+		t.Logf("the kill left %s; polling until the API server releases it", leaked)
+		time.Sleep(2 * time.Second)
 	}
 }
 
