@@ -51,7 +51,7 @@ func Explain(err error) error {
 			noMatch.GroupKind.String())
 	case nodePortTaken(err) != "":
 		msg = fmt.Sprintf("NodePort %s is already allocated: another Service holds it (`kubectl get services -A | grep %[1]s`), or the API server "+
-			"still counts it for a Service lost in a crash and releases it by itself within a few minutes: free it, or apply again later", nodePortTaken(err))
+			"still counts it for a Service whose create was cut off (a crash, a killed client) and releases it by itself within about ten minutes: free it, or apply again later", nodePortTaken(err))
 	case IsUnreachable(err):
 		msg = fmt.Sprintf("cannot reach the cluster: %s (check --kubeconfig, --context and that the API server is up)", OneLine(err))
 	case unexpectedResponse(err) != "":
