@@ -55,7 +55,7 @@ func (e ErrExists) Error() string {
 // On any failure, Ctrl-C included, nothing is left.
 func Backup(ctx context.Context, c *kube.Clients, o Options) (*Result, error) {
 	start := time.Now()
-	if err := checkTarget(o); err != nil {
+	if err := CheckTarget(o.Path, o.Force); err != nil {
 		return nil, err
 	}
 	db, err := openDatabase(ctx, c, o.Namespace)

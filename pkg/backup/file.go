@@ -34,21 +34,24 @@ func sweepPartials(path string) {
 	}
 }
 
-func checkTarget(o Options) error {
-	if o.Path == "" {
+// CheckTarget refuses a backup file that cannot be written, before
+// anything is dumped: no name, a folder, an existing file without force, a
+// folder that is not there.
+func CheckTarget(path string, force bool) error {
+	if path == "" {
 		return errors.New("no backup file named: pass a path such as backup.sql.gz")
 	}
-	info, err := os.Stat(o.Path)
+	info, err := os.Stat(path)
 	switch {
 	case err == nil && info.IsDir():
-		return fmt.Errorf("%s is a directory: name a file in it", o.Path)
-	case err == nil && !o.Force:
-		return ErrExists{Path: o.Path}
+		return fmt.Errorf("%s is a directory: name a file in it", path)
+	case err == nil && !force:
+		return ErrExists{Path: path}
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return err
+		return fmt.Errorf("backup %s: %w", path, err)
 	}
-	if dir, err := os.Stat(filepath.Dir(o.Path)); err != nil || !dir.IsDir() {
-		return fmt.Errorf("folder %s does not exist: create it first", filepath.Dir(o.Path))
+	if dir, err := os.Stat(filepath.Dir(path)); err != nil || !dir.IsDir() {
+		return fmt.Errorf("folder %s does not exist: create it first", filepath.Dir(path))
 	}
 	return nil
 }

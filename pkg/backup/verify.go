@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
 	"strings"
@@ -37,6 +39,9 @@ var (
 // it must be a whole mysqldump (header first, completion trailer last),
 // gzipped or not. It returns the databases the dump creates.
 func Verify(path string) (*Dump, error) {
+	if err := CheckFile(path); err != nil {
+		return nil, err
+	}
 	want, err := readChecksum(path)
 	if err != nil {
 		return nil, err
@@ -77,6 +82,9 @@ func (d *Dump) scan(raw io.Reader) error {
 	if strings.HasPrefix(first, sandboxLine) {
 		first, err = lines.ReadString('\n')
 	}
+	if err != nil && err != io.EOF {
+		return d.damaged(err)
+	}
 	if !dumpHeader.MatchString(first) {
 		return fmt.Errorf("%s is not a mysqldump file (it starts %q): restore only files written by `kubectl stack backup`", d.Path, clip(first))
 	}
@@ -105,10 +113,34 @@ func (d *Dump) scan(raw io.Reader) error {
 	}
 	d.counts = counter.res
 	if err != io.EOF {
-		return fmt.Errorf("%s is damaged: %v", d.Path, err)
+		return d.damaged(err)
 	}
 	if !completed(last) {
 		return fmt.Errorf("%s is a truncated dump (no %q at its end): use another backup", d.Path, trailerMark)
+	}
+	return nil
+}
+
+// damaged names why the dump could not be read to its end: a compressed
+// stream that stops early is a truncated file, anything else damage.
+func (d *Dump) damaged(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%s is truncated: its %s stream ends early (%v): use another backup", d.Path, d.Compression, err)
+	}
+	return fmt.Errorf("%s is damaged: %w", d.Path, err)
+}
+
+// CheckFile refuses a path that is not a file before anything reads it: a
+// missing file and a folder are named as what they are.
+func CheckFile(path string) error {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("backup file %s does not exist: name a file `kubectl stack backup` wrote, or a location with --from", path)
+	case err != nil:
+		return fmt.Errorf("reading the backup file: %w", err)
+	case info.IsDir():
+		return fmt.Errorf("%s is a folder, not a backup file: name the file in it that `kubectl stack backup` wrote, or restore a backup location with --from %s", path, path)
 	}
 	return nil
 }

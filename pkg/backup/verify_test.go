@@ -92,6 +92,30 @@ func TestVerifyRefusesDamage(t *testing.T) {
 	}
 }
 
+// A missing file, a folder and a gzip file cut short are named as what
+// they are, not as a missing checksum or a file of another kind.
+func TestVerifyNamesTheFilesProblem(t *testing.T) {
+	dir := t.TempDir()
+	whole := gzipMember(strings.Repeat(sampleDump, 2000))
+	cut := writeBackup(t, whole[:len(whole)/2])
+	cutEarly := writeBackup(t, whole[:40])
+	cases := map[string]struct{ path, want string }{
+		"missing":         {filepath.Join(dir, "nightly.sql.gz"), "nightly.sql.gz does not exist"},
+		"a folder":        {dir, "is a folder, not a backup file"},
+		"truncated gzip":  {cut, "is truncated: its gzip stream ends early"},
+		"cut in its head": {cutEarly, "is truncated: its gzip stream ends early"},
+	}
+	for name, c := range cases {
+		_, err := Verify(c.path)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", name, err, c.want)
+		}
+	}
+	if err := CheckFile(dir); err == nil || !strings.Contains(err.Error(), "is a folder") {
+		t.Errorf("CheckFile of a folder: %v", err)
+	}
+}
+
 func TestInstallNeverReplacesWithoutForce(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "b.sql.gz")
@@ -100,8 +124,8 @@ func TestInstallNeverReplacesWithoutForce(t *testing.T) {
 	}
 	o := Options{Path: target}
 	var exists ErrExists
-	if err := checkTarget(o); !errors.As(err, &exists) {
-		t.Fatalf("checkTarget over a file: %v", err)
+	if err := CheckTarget(o.Path, o.Force); !errors.As(err, &exists) {
+		t.Fatalf("CheckTarget over a file: %v", err)
 	}
 	tmp := filepath.Join(dir, ".b.sql.gz.partial-1")
 	if err := os.WriteFile(tmp, []byte("new"), 0o600); err != nil {

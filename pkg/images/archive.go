@@ -146,7 +146,7 @@ func (a *Archive) Close() error { return os.RemoveAll(a.dir) }
 
 func (a *Archive) load() error {
 	if err := untar(a.Path, a.dir); err != nil {
-		return fmt.Errorf("image archive %s: %w", a.Path, err)
+		return fmt.Errorf("image archive %s %w", a.Path, err)
 	}
 	root, err := layout.ImageIndexFromPath(a.dir)
 	if err != nil {
@@ -223,27 +223,31 @@ func checkSum(file string) error {
 func untar(file, dir string) error {
 	f, err := os.Open(file)
 	if err != nil {
-		return err
+		return fmt.Errorf("could not be opened: %w", err)
 	}
 	defer f.Close()
 	tr := tar.NewReader(f)
-	for {
+	for first := true; ; first = false {
 		hdr, err := tr.Next()
-		if err == io.EOF {
+		switch {
+		case err == io.EOF:
 			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading: %w", err)
+		case first && (errors.Is(err, tar.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF)):
+			return fmt.Errorf("is not a tar archive (%v): pass the release's kubectl-stack_VERSION_images.tar", err)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return fmt.Errorf("is truncated (%v): download it again", err)
+		case err != nil:
+			return fmt.Errorf("could not be read: %w", err)
 		}
 		if hdr.Typeflag != tar.TypeReg {
 			continue
 		}
 		name := path.Clean(hdr.Name)
 		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
-			return fmt.Errorf("entry %q leaves the archive's folder", hdr.Name)
+			return fmt.Errorf("has an entry %q that leaves the archive's folder", hdr.Name)
 		}
 		if err := writeEntry(filepath.Join(dir, filepath.FromSlash(name)), tr); err != nil {
-			return err
+			return fmt.Errorf("could not be unpacked: %w", err)
 		}
 	}
 }

@@ -103,6 +103,31 @@ func TestTamperedArchiveIsRefused(t *testing.T) {
 	}
 }
 
+// A file that is not a tar, or is cut short, is named as such.
+func TestArchiveThatIsNoTarIsNamed(t *testing.T) {
+	whole, err := os.ReadFile(writeArchive(t, randomIndex(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, c := range map[string]struct {
+		content []byte
+		want    string
+	}{
+		"short text": {[]byte("not an archive\n"), "is not a tar archive"},
+		"long text":  {bytes.Repeat([]byte("not an archive\n"), 100), "is not a tar archive"},
+		"truncated":  {whole[:len(whole)/2+7], "truncated"},
+	} {
+		file := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".tar")
+		if err := os.WriteFile(file, c.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := OpenArchive(file); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
+		}
+	}
+}
+
 func TestArchiveCheckedAgainstItsSHA256File(t *testing.T) {
 	file := writeArchive(t, randomIndex(t))
 	if err := os.WriteFile(file+".sha256", []byte(strings.Repeat("0", 64)+"  images.tar\n"), 0o644); err != nil {

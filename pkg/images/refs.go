@@ -5,7 +5,9 @@ package images
 
 import (
 	"fmt"
+	"net"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -124,6 +126,11 @@ func ParseRegistry(s string) (string, error) {
 	host, prefix, _ := strings.Cut(s, "/")
 	if _, err := name.NewRegistry(host, name.StrictValidation); err != nil || host == "" {
 		return "", fmt.Errorf("registry %q: %q is not a registry host: %s", s, host, fix)
+	}
+	if _, port, err := net.SplitHostPort(host); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("registry %q: port %q is not a port (1-65535): %s", s, port, fix)
+		}
 	}
 	if prefix != "" {
 		if _, err := name.NewRepository(host+"/"+prefix, name.StrictValidation); err != nil || strings.ContainsAny(prefix, ":@") {

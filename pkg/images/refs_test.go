@@ -36,6 +36,8 @@ func TestParseRegistryRefusesWhatIsNotARegistry(t *testing.T) {
 		"reg.example/t@sha256:0": "not a repository prefix",
 		"":                       "not a registry host",
 		"reg example":            "not a registry host",
+		"host:99999":             "is not a port",
+		"host:0/team":            "is not a port",
 	} {
 		_, err := ParseRegistry(in)
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {

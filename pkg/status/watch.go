@@ -4,10 +4,9 @@ import (
 	"context"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/informers"
-	"k8s.io/client-go/tools/cache"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
@@ -17,45 +16,92 @@ import (
 // times) into one redraw.
 const settle = 300 * time.Millisecond
 
+// rewatchAfter is how long a watch the server ended waits before the
+// next: it ends them now and then (its timeout, a restart).
+const rewatchAfter = time.Second
+
 // Watch calls draw with a fresh report now and again after each change to
 // the stack's pods, as a watch reports it, until ctx ends or draw fails.
 // Collect's errors go to draw too: a stack not yet deployed may appear.
+// Every request follows ctx, so Ctrl-C ends it at once; a first report that
+// fails ends it as fast as a plain status.
 func Watch(ctx context.Context, clients *kube.Clients, ns string, lagWarning time.Duration, draw func(*Report, error) error) error {
-	changed := make(chan struct{}, 1)
-	notify := func(any) {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	}
-	factory := informers.NewSharedInformerFactoryWithOptions(clients.Typed, 0, informers.WithNamespace(ns),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = stack.LabelInstance + "=" + stack.Instance }))
-	pods := factory.Core().V1().Pods().Informer()
-	if _, err := pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: notify, DeleteFunc: notify,
-		UpdateFunc: func(old, cur any) {
-			if old.(*corev1.Pod).ResourceVersion != cur.(*corev1.Pod).ResourceVersion {
-				notify(cur)
-			}
-		},
-	}); err != nil {
+	pods := podWatch{client: clients.Typed, ns: ns}
+	watchErr := pods.start(ctx)
+	defer pods.stop()
+	if err := draw(Collect(ctx, clients, ns, lagWarning)); err != nil || ctx.Err() != nil {
 		return err
 	}
-	factory.Start(ctx.Done())
-	defer factory.Shutdown()
+	if watchErr != nil {
+		return kube.Explain(watchErr)
+	}
 	for {
+		if !pods.changed(ctx) || !sleep(ctx, settle) {
+			return nil
+		}
 		if err := draw(Collect(ctx, clients, ns, lagWarning)); err != nil || ctx.Err() != nil {
 			return err
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-changed:
+	}
+}
+
+// podWatch watches the stack's pods, watching again when the server ends
+// the watch.
+type podWatch struct {
+	client kubernetes.Interface
+	ns     string
+	w      watch.Interface
+}
+
+func (p *podWatch) start(ctx context.Context) error {
+	w, err := p.client.CoreV1().Pods(p.ns).Watch(ctx, metav1.ListOptions{LabelSelector: stack.LabelInstance + "=" + stack.Instance})
+	if err == nil {
+		p.w = w
+	}
+	return err
+}
+
+func (p *podWatch) stop() {
+	if p.w != nil {
+		p.w.Stop()
+	}
+}
+
+// changed waits for a change and says whether one came before ctx ended.
+// A watch the server ended is started again; the new one counts as a
+// change, since the old one may have missed some.
+func (p *podWatch) changed(ctx context.Context) bool {
+	for {
+		if p.w == nil {
+			if !sleep(ctx, rewatchAfter) {
+				return false
+			}
+			if p.start(ctx) == nil {
+				return true
+			}
+			continue
 		}
 		select {
 		case <-ctx.Done():
-			return nil
-		case <-time.After(settle):
+			return false
+		case ev, ok := <-p.w.ResultChan():
+			if ok && ev.Type != watch.Error {
+				return true
+			}
+			p.stop()
+			p.w = nil
 		}
+	}
+}
+
+// sleep waits d, or less when ctx ends, and says whether ctx is still on.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
