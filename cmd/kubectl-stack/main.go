@@ -17,7 +17,7 @@ import (
 // gcLimit is the heap at which the garbage collector starts. A verb's short
 // life is mostly Kustomize's schema parse and the clients' set-up, which
 // allocate much and keep little: collecting on the way cost a quarter of a
-// no-op apply's CPU (README, Performance). A command that runs long
+// no-op apply's CPU (docs/benchmarks.md). A command that runs long
 // (--watch, -f) still collects, once it reaches the limit.
 const gcLimit = 128 << 20
 
@@ -28,7 +28,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	err := cmd.NewCmdStack(streams).ExecuteContext(ctx)
+	code := cmd.Execute(ctx, streams, os.Args[1:])
 	stop()
-	os.Exit(cmd.HandleError(err, os.Stderr))
+	os.Exit(code)
 }

@@ -68,6 +68,22 @@ func Fetch(ctx context.Context, loc location.Location, e *Entry, dir string) (*D
 	return d, nil
 }
 
+// Download finds backup id ("latest": the newest complete one) in the
+// location and fetches it into dir as Fetch does.
+func Download(ctx context.Context, loc location.Location, id, dir string, progress io.Writer) (*Entry, *Dump, error) {
+	cat, err := List(ctx, loc)
+	if err != nil {
+		return nil, nil, err
+	}
+	entry, err := cat.Find(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(progress, "downloading backup %s from %s ...\n", entry.ID, loc)
+	d, err := Fetch(ctx, loc, entry, dir)
+	return entry, d, err
+}
+
 // Discard removes a fetched dump and its checksum file.
 func Discard(path string) {
 	_ = os.Remove(path)

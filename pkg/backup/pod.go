@@ -1,6 +1,3 @@
-// Package backup dumps the stack's database to a local file and restores it,
-// by running mysqldump and mysql inside the database pod over the exec
-// subresource, as `kubectl exec` does. It knows nothing of cobra.
 package backup
 
 import (

@@ -136,3 +136,34 @@ func Prune(ctx context.Context, loc location.Location, cat *Catalog, p *Plan, de
 	p.Debris = append(p.Debris, swept...)
 	return err
 }
+
+// PruneOptions say how a prune runs.
+type PruneOptions struct {
+	Retention Retention
+	// DebrisAge: incomplete backups last written longer ago are removed.
+	DebrisAge time.Duration
+	DryRun    bool
+	// Upcoming is the ID of a backup a dry run counts as written: the plan
+	// is then the one the prune after that backup would make.
+	Upcoming string
+}
+
+// ApplyRetention is a prune from start to end: it lists the location, plans
+// what the retention keeps and, unless a dry run, deletes the rest with
+// the incomplete backups older than the debris age.
+func ApplyRetention(ctx context.Context, loc location.Location, o PruneOptions) (*Plan, error) {
+	cat, err := List(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	if o.Upcoming != "" {
+		cat.Backups = append(cat.Backups, Entry{ID: o.Upcoming, Manifest: &Manifest{ID: o.Upcoming, Started: time.Now().UTC()}})
+	}
+	before := time.Now().Add(-o.DebrisAge)
+	plan := PlanPrune(cat, o.Retention, before)
+	plan.DryRun = o.DryRun
+	if o.DryRun {
+		return plan, nil
+	}
+	return plan, Prune(ctx, loc, cat, plan, before)
+}

@@ -12,7 +12,6 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
-	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 	"github.com/kubectl-stack/kubectl-stack/pkg/history"
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 )
@@ -47,8 +46,6 @@ type ApplyOptions struct {
 	Timeout        time.Duration
 	historyFlags
 
-	set      *apply.Set
-	rendered *build.Rendered
 	target
 	genericiooptions.IOStreams
 }
@@ -69,7 +66,7 @@ func NewCmdApply(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.C
 			two applies or rollbacks from running at once.
 			Exit status: 0 applied (and ready), 1 failed or not ready in time, 2 bad flags.`),
 		Example: applyExample,
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE:    runVerb(f, o),
 	}
 	o.overlayFlags.addFlags(cmd)
@@ -89,21 +86,9 @@ func (o *ApplyOptions) addApplyFlags(cmd *cobra.Command, verb string) {
 	o.historyFlags.addFlags(cmd)
 }
 
-// Complete builds the printer, the clients and the overlay.
-func (o *ApplyOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
-	err := o.printFlags.complete()
-	if err == nil {
-		err = o.completeTarget(f)
-	}
-	if err != nil {
-		return err
-	}
-	o.rendered, err = o.render()
-	if err != nil {
-		return err
-	}
-	o.set, err = apply.FromObjects(o.clients, o.rendered.Objects, o.namespace, o.explicit)
-	return err
+// Complete builds the printer.
+func (o *ApplyOptions) Complete(cmdutil.Factory, *cobra.Command, []string) error {
+	return o.printFlags.complete()
 }
 
 // Validate checks the flags.
@@ -114,16 +99,24 @@ func (o *ApplyOptions) Validate() error {
 	if o.Timeout <= 0 {
 		return fmt.Errorf("--timeout must be positive, got %s", o.Timeout)
 	}
+	if err := o.validateRegistry(); err != nil {
+		return err
+	}
 	return o.historyFlags.validate()
 }
 
-// Run applies and prints the summary; on failure it prints what was done
-// before the error, so nothing half-applied goes unreported.
+// Run builds the overlay, applies it and prints the summary; on failure it
+// prints what was done before the error, so nothing half-applied goes
+// unreported.
 func (o *ApplyOptions) Run(ctx context.Context) error {
-	src := history.Source{Name: o.rendered.Source, Digest: o.rendered.Digest, Description: "apply"}
-	sum, rev, err := history.Apply(ctx, o.clients, o.set, src, o.historyOptions(o.applyOptions(), o.ErrOut))
+	rendered, set, err := o.load(o.target)
+	if err != nil {
+		return err
+	}
+	src := history.Source{Name: rendered.Source, Digest: rendered.Digest, Description: "apply"}
+	sum, rev, err := history.Apply(ctx, o.clients, set, src, o.historyOptions(o.applyOptions(), o.ErrOut))
 	reportRevision(o.ErrOut, rev)
-	return o.finish(sum, err, fmt.Sprintf("apply stopped after %d of %d objects", len(sum.Results), len(o.set.Objects)))
+	return o.finish(sum, err, fmt.Sprintf("apply stopped after %d of %d objects", len(sum.Results), len(set.Objects)))
 }
 
 // finish prints the summary of an apply or a rollback; on failure it
@@ -134,7 +127,7 @@ func (o *ApplyOptions) finish(sum *apply.Summary, err error, stopped string) err
 	switch {
 	case errors.As(err, &notReady):
 		// Everything was applied; only the wait failed.
-		if perr := o.print(o.Out, summaryOutput("ApplyResult", sum, sum.Print)); perr != nil {
+		if perr := o.print(o.Out, summaryOutput(kindApplyResult, sum, sum.Print)); perr != nil {
 			return perr
 		}
 		return err
@@ -145,7 +138,7 @@ func (o *ApplyOptions) finish(sum *apply.Summary, err error, stopped string) err
 	if err != nil {
 		return kube.Explain(err)
 	}
-	return o.print(o.Out, summaryOutput("ApplyResult", sum, sum.Print))
+	return o.print(o.Out, summaryOutput(kindApplyResult, sum, sum.Print))
 }
 
 func (o *ApplyOptions) applyOptions() apply.Options {
@@ -159,7 +152,7 @@ func (o *ApplyOptions) applyOptions() apply.Options {
 }
 
 // summaryOutput is an apply's or a delete's summary in every -o form.
-func summaryOutput(kind string, sum *apply.Summary, table tablePrinter) output {
+func summaryOutput(kind documentKind, sum *apply.Summary, table tablePrinter) output {
 	out := output{kind: kind, data: sum, table: table}
 	for _, r := range sum.Results {
 		out.names = append(out.names, objectRef{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name})

@@ -2,18 +2,13 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	"k8s.io/kubectl/pkg/util/templates"
@@ -70,7 +65,7 @@ func NewCmdArchiveBinlogs(f cmdutil.Factory, streams genericiooptions.IOStreams)
 			what it received. Exit status: 0 stopped (SIGTERM, Ctrl-C), 1 the location or the
 			cluster could not be read, 2 bad flags.`),
 		Example: archiveBinlogsExample,
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE:    runVerb(f, o),
 	}
 	o.To.addFlags(cmd, "to", "the backup location, s3://BUCKET/PREFIX or a folder", true)
@@ -82,14 +77,30 @@ func NewCmdArchiveBinlogs(f cmdutil.Factory, streams genericiooptions.IOStreams)
 	return cmd
 }
 
-// Complete reads the credentials and, with a status ConfigMap, builds the
-// clients.
-func (o *ArchiveBinlogsOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
+// Complete reads the credentials.
+func (o *ArchiveBinlogsOptions) Complete(cmdutil.Factory, *cobra.Command, []string) error {
 	o.server = binlog.Server{Address: o.MySQLAddress, User: os.Getenv(binlogUserEnv), Password: os.Getenv(binlogPasswordEnv), ReplicaID: o.ReplicaID}
+	return nil
+}
+
+// Validate checks the flags, the credentials and the location.
+func (o *ArchiveBinlogsOptions) Validate() error {
+	switch {
+	case o.server.User == "" || o.server.Password == "":
+		return fmt.Errorf("set $%s and $%s to the archiver's database user", binlogUserEnv, binlogPasswordEnv)
+	case o.Interval < time.Second:
+		return fmt.Errorf("--interval %s is under a second", o.Interval)
+	}
+	return o.To.parse()
+}
+
+// connect builds the clients when the status goes to a ConfigMap, in the
+// pod's own namespace unless -n says another.
+func (o *ArchiveBinlogsOptions) connect(f cmdutil.Factory) error {
 	if o.StatusMap == "" {
 		return nil
 	}
-	if err := o.completeTarget(f); err != nil {
+	if err := o.target.connect(f); err != nil {
 		return err
 	}
 	if ns := os.Getenv("POD_NAMESPACE"); ns != "" && !o.explicit {
@@ -98,70 +109,12 @@ func (o *ArchiveBinlogsOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ 
 	return nil
 }
 
-// Validate checks the flags and the credentials.
-func (o *ArchiveBinlogsOptions) Validate() error {
-	switch {
-	case o.server.User == "" || o.server.Password == "":
-		return usageError(fmt.Errorf("set $%s and $%s to the archiver's database user", binlogUserEnv, binlogPasswordEnv))
-	case o.Interval < time.Second:
-		return usageError(fmt.Errorf("--interval %s is under a second", o.Interval))
-	}
-	return nil
-}
-
 // Run archives until SIGTERM or Ctrl-C.
 func (o *ArchiveBinlogsOptions) Run(ctx context.Context) error {
-	loc, err := o.To.open()
-	if err != nil {
-		return err
-	}
-	var earlier *binlog.Status
+	c := binlog.Config{Location: o.To.loc, Server: o.server, Interval: o.Interval,
+		MetricsAddress: o.MetricsAddress, StatusMap: o.StatusMap, Log: o.ErrOut}
 	if o.StatusMap != "" {
-		if earlier, err = o.readStatus(ctx); err != nil {
-			return err
-		}
+		c.ConfigMaps = o.clients.Typed.CoreV1().ConfigMaps(o.namespace)
 	}
-	progress := binlog.NewProgress(earlier)
-	if o.MetricsAddress != "" {
-		if err := o.serveMetrics(progress); err != nil {
-			return err
-		}
-	}
-	if o.StatusMap != "" {
-		p := &binlog.Publisher{Progress: progress, Location: loc, Name: o.StatusMap, Log: o.ErrOut,
-			ConfigMaps: o.clients.Typed.CoreV1().ConfigMaps(o.namespace)}
-		go p.Run(ctx)
-	}
-	a := &binlog.Archiver{Location: loc, Server: o.server, Interval: o.Interval, Log: o.ErrOut, Progress: progress}
-	if err := a.Run(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
-}
-
-// readStatus reads what the archiver reported before it last stopped.
-func (o *ArchiveBinlogsOptions) readStatus(ctx context.Context) (*binlog.Status, error) {
-	cm, err := o.clients.Typed.CoreV1().ConfigMaps(o.namespace).Get(ctx, o.StatusMap, metav1.GetOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", o.namespace, o.StatusMap, err)
-	}
-	return binlog.ReadStatus(cm.Data)
-}
-
-func (o *ArchiveBinlogsOptions) serveMetrics(p *binlog.Progress) error {
-	reg := prometheus.NewRegistry()
-	if err := p.Register(reg); err != nil {
-		return err
-	}
-	l, err := net.Listen("tcp", o.MetricsAddress)
-	if err != nil {
-		return fmt.Errorf("serving metrics: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	// The liveness probe's: the process answers.
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	return nil
+	return binlog.Run(ctx, c)
 }

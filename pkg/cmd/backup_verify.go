@@ -50,7 +50,7 @@ func NewCmdBackupVerify(f cmdutil.Factory, streams genericiooptions.IOStreams) *
 			Exit status: 0 passed, 1 failed or could not run, 2 bad flags, 3 no database in
 			the namespace.`),
 		Example: verifyExample,
-		Args:    usageArgs(cobra.MaximumNArgs(1)),
+		Args:    positional(0, 1, "ID, a backup of the location, or latest"),
 		RunE:    runVerb(f, o),
 	}
 	o.From.addFlags(cmd, "from", "the backup location, s3://BUCKET/PREFIX or a folder", true)
@@ -59,24 +59,21 @@ func NewCmdBackupVerify(f cmdutil.Factory, streams genericiooptions.IOStreams) *
 	return cmd
 }
 
-// Complete builds the printer and the clients.
-func (o *VerifyOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
-	if err := o.printFlags.complete(); err != nil {
-		return err
-	}
+// Complete builds the printer and reads the ID.
+func (o *VerifyOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, args []string) error {
 	o.ID = "latest"
 	if len(args) == 1 {
 		o.ID = args[0]
 	}
-	return o.completeTarget(f)
+	return o.printFlags.complete()
 }
 
-// Validate has nothing to check without I/O.
-func (o *VerifyOptions) Validate() error { return nil }
+// Validate checks the location.
+func (o *VerifyOptions) Validate() error { return o.From.parse() }
 
 // Run tests the backup and prints the verdict.
 func (o *VerifyOptions) Run(ctx context.Context) error {
-	loc, cat, err := o.From.catalog(ctx)
+	cat, err := o.From.catalog(ctx)
 	if err != nil {
 		return err
 	}
@@ -85,12 +82,12 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 		return err
 	}
 	v, err := backup.TestRestore(ctx, o.clients, entry, backup.RestoreTestOptions{
-		Namespace: o.namespace, Location: loc, DownloadDir: o.DownloadDir, Progress: o.ErrOut,
+		Namespace: o.namespace, Location: o.From.loc, DownloadDir: o.DownloadDir, Progress: o.ErrOut,
 	})
 	if v == nil {
 		return err
 	}
-	if perr := o.print(o.Out, output{kind: "Verdict", data: v, table: func(w io.Writer, _ table.Options) error {
+	if perr := o.print(o.Out, output{kind: kindVerdict, data: v, table: func(w io.Writer, _ table.Options) error {
 		result := "passed"
 		if !v.Passed {
 			result = "FAILED"

@@ -48,7 +48,7 @@ func NewCmdBackups(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 			and removed by 'kubectl stack backups prune'. The cluster is not contacted.
 			Exit status: 0 listed, 1 the location could not be read, 2 bad flags.`),
 		Example: backupsExample,
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE:    runVerb(f, o),
 	}
 	o.From.addFlags(cmd, "from", "the backup location, s3://BUCKET/PREFIX or a folder", true)
@@ -62,8 +62,8 @@ func (o *BackupsOptions) Complete(cmdutil.Factory, *cobra.Command, []string) err
 	return o.printFlags.complete()
 }
 
-// Validate has nothing to check: the location is checked when opened.
-func (o *BackupsOptions) Validate() error { return nil }
+// Validate checks the location.
+func (o *BackupsOptions) Validate() error { return o.From.parse() }
 
 // backupList is the output of `kubectl stack backups`: the catalog and,
 // with archived binary logs, the windows a point-in-time restore reaches.
@@ -74,12 +74,16 @@ type backupList struct {
 
 // Run lists the location.
 func (o *BackupsOptions) Run(ctx context.Context) error {
-	_, cat, arc, err := o.From.archive(ctx)
+	cat, err := o.From.catalog(ctx)
+	if err != nil {
+		return err
+	}
+	arc, err := binlog.Read(ctx, o.From.loc)
 	if err != nil {
 		return err
 	}
 	list := backupList{Catalog: cat, Recoverable: binlog.Windows(arc, cat)}
-	return o.print(o.Out, output{kind: "BackupList", data: list, table: func(w io.Writer, to table.Options) error {
+	return o.print(o.Out, output{kind: kindBackupList, data: list, table: func(w io.Writer, to table.Options) error {
 		if err := printCatalog(w, o.ErrOut, cat, to); err != nil || len(arc.Chunks) == 0 || to.NoHeaders {
 			return err
 		}

@@ -52,7 +52,7 @@ func NewCmdBackupsPrune(f cmdutil.Factory, streams genericiooptions.IOStreams) *
 			incomplete backups, never damaged restorable ones.
 			Exit status: 0 pruned, 1 the location failed, 2 bad flags (nothing deleted).`),
 		Example: pruneExample,
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE:    runVerb(f, o),
 	}
 	o.From.addFlags(cmd, "from", "the backup location, s3://BUCKET/PREFIX or a folder", true)
@@ -78,32 +78,34 @@ func (o *PruneOptions) Validate() error {
 	if o.DebrisAge < 0 {
 		return fmt.Errorf("--debris-age %s: give a duration of 0 or more", o.DebrisAge)
 	}
-	return o.Retention.Validate()
+	if err := o.Retention.Validate(); err != nil {
+		return err
+	}
+	return o.From.parse()
 }
 
 // Run plans and, unless a dry run, deletes.
 func (o *PruneOptions) Run(ctx context.Context) error {
-	loc, cat, err := o.From.catalog(ctx)
+	plan, err := backup.ApplyRetention(ctx, o.From.loc, backup.PruneOptions{
+		Retention: o.Retention, DebrisAge: o.DebrisAge, DryRun: o.DryRun == "server",
+	})
 	if err != nil {
 		return err
 	}
-	before := time.Now().Add(-o.DebrisAge)
-	plan := backup.PlanPrune(cat, o.Retention, before)
-	plan.DryRun = o.DryRun == "server"
-	if !plan.DryRun {
-		if err := backup.Prune(ctx, loc, cat, plan, before); err != nil {
-			return err
-		}
-	}
-	return o.print(o.Out, output{kind: "PruneResult", data: plan, table: func(w io.Writer, _ table.Options) error {
-		verb := "deleted"
-		if plan.DryRun {
-			verb = "would delete"
-		}
-		_, err := fmt.Fprintf(w, "kept %d: %s\n%s %d: %s\n%s %d incomplete: %s\n", len(plan.Keep), list(plan.Keep), verb, len(plan.Delete), list(plan.Delete),
-			verb, len(plan.Debris), list(plan.Debris))
+	return o.print(o.Out, output{kind: kindPruneResult, data: plan, table: func(w io.Writer, _ table.Options) error {
+		_, err := fmt.Fprintln(w, describePrune(plan))
 		return err
 	}})
+}
+
+// describePrune says what a prune kept and deleted, or would.
+func describePrune(plan *backup.Plan) string {
+	verb := "deleted"
+	if plan.DryRun {
+		verb = "would delete"
+	}
+	return fmt.Sprintf("kept %d: %s\n%s %d: %s\n%s %d incomplete: %s", len(plan.Keep), list(plan.Keep), verb, len(plan.Delete), list(plan.Delete),
+		verb, len(plan.Debris), list(plan.Debris))
 }
 
 func list(ids []string) string {

@@ -20,8 +20,11 @@ var deleteExample = templates.Examples(`
 	# What would be deleted, checked by the API server; nothing changes
 	kubectl stack delete --dry-run=server
 
-	# Remove everything, the database's data included
-	kubectl stack delete --purge-data`)
+	# Remove everything, the database's data included: asks first on a terminal
+	kubectl stack delete --purge-data
+
+	# The same in a script
+	kubectl stack delete --purge-data --yes`)
 
 // DeleteOptions are the flags and state of `kubectl stack delete`.
 type DeleteOptions struct {
@@ -29,6 +32,7 @@ type DeleteOptions struct {
 	*printFlags
 	PurgeData bool
 	DryRun    string
+	confirmation
 
 	target
 	genericiooptions.IOStreams
@@ -43,11 +47,13 @@ func NewCmdDelete(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 		Long: templates.LongDesc(`
 			Delete every member of the stack's ApplySet in reverse dependency order. The
 			namespace, claims and volumes stay, so the next apply finds the data again;
-			--purge-data deletes them too. With --dry-run=server every deletion is sent
-			to the API server as a dry run: it checks them and nothing is deleted.
-			Exit status: 0 deleted, 1 failed, 2 bad flags, 3 no stack in the namespace.`),
+			--purge-data deletes them too, after a confirmation on a terminal (--yes
+			anywhere else). With --dry-run=server every deletion is sent to the API server
+			as a dry run: it checks them and nothing is deleted.
+			Exit status: 0 deleted, 1 failed or cancelled, 2 bad flags, 3 no stack in the
+			namespace.`),
 		Example: deleteExample,
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE:    runVerb(f, o),
 	}
 	o.printFlags.addFlags(cmd, tableFlags{wide: true, noHeaders: true})
@@ -55,36 +61,39 @@ func NewCmdDelete(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 		"overlay whose namespace holds the stack (default: -n, else "+stack.Namespace+")")
 	_ = cmd.MarkFlagDirname("kustomize")
 	cmd.Flags().BoolVar(&o.PurgeData, "purge-data", false, "also delete the namespace, claims and volumes: the database's data is lost")
+	o.addFlag(cmd, "--purge-data deletes the database's data")
 	addDryRunFlag(cmd, &o.DryRun, `"server" sends every deletion to the API server as a dry run and deletes nothing; "none" deletes`)
 	return cmd
 }
 
-// Complete builds the printer and the clients, and takes the namespace from
-// the overlay when -k names one.
-func (o *DeleteOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
-	if err := o.printFlags.complete(); err != nil {
-		return err
-	}
-	if err := o.completeTarget(f); err != nil {
-		return err
-	}
-	if o.Kustomize == "" {
-		return nil
-	}
-	set, err := o.load(o.target)
-	if err != nil {
-		return err
-	}
-	o.namespace = set.Namespace
-	return nil
+// Complete builds the printer.
+func (o *DeleteOptions) Complete(cmdutil.Factory, *cobra.Command, []string) error {
+	return o.printFlags.complete()
 }
 
-// Validate checks the flags.
-func (o *DeleteOptions) Validate() error { return validateDryRun(o.DryRun) }
+// Validate checks the flags, and that --purge-data can be confirmed.
+func (o *DeleteOptions) Validate() error {
+	if err := validateDryRun(o.DryRun); err != nil {
+		return err
+	}
+	return o.require(o.PurgeData && o.DryRun != "server", o.In, "delete --purge-data deletes the database's data")
+}
 
-// Run deletes the stack and prints what it did; on failure it prints what
-// was deleted before the error.
+// Run finds the stack's namespace, confirms a purge, deletes the stack and
+// prints what it did; on failure it prints what was deleted before the
+// error.
 func (o *DeleteOptions) Run(ctx context.Context) error {
+	if o.Kustomize != "" {
+		_, set, err := o.load(o.target)
+		if err != nil {
+			return err
+		}
+		o.namespace = set.Namespace
+	}
+	question := fmt.Sprintf("Delete the stack in namespace %s with its namespace, claims and volumes? The database's data is lost.", o.namespace)
+	if err := o.ask(o.In, o.ErrOut, question, "delete"); err != nil {
+		return err
+	}
 	sum, err := apply.Delete(ctx, o.clients, o.namespace, apply.DeleteOptions{PurgeData: o.PurgeData, DryRun: o.DryRun == "server"})
 	if err != nil && len(sum.Results) > 0 {
 		fmt.Fprintf(o.ErrOut, "delete stopped after %d objects:\n", len(sum.Results))
@@ -93,5 +102,5 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return o.print(o.Out, summaryOutput("DeleteResult", sum, sum.PrintDeleted))
+	return o.print(o.Out, summaryOutput(kindDeleteResult, sum, sum.PrintDeleted))
 }

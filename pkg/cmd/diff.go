@@ -28,7 +28,7 @@ type DiffOptions struct {
 	overlayFlags
 	Revision int
 
-	set *apply.Set
+	revision bool // --revision was given
 	target
 	genericiooptions.IOStreams
 }
@@ -47,52 +47,64 @@ func NewCmdDiff(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 			would change.
 			Exit status, as kubectl diff: 0 no differences, 1 differences, 2 an error.`),
 		Example: diffExample,
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE:    runVerb(f, o),
 	}
 	o.overlayFlags.addFlags(cmd)
 	o.addImageFlags(cmd)
 	cmd.Flags().IntVar(&o.Revision, "revision", 0, "diff a recorded revision (kubectl stack history) instead of an overlay")
-	cmd.MarkFlagsMutuallyExclusive("kustomize", "revision")
-	cmd.MarkFlagsMutuallyExclusive("registry", "revision")
 	_ = cmd.RegisterFlagCompletionFunc("revision", completeRevisions(f))
 	return cmd
 }
 
-// Complete builds the clients and the overlay. Every error of diff exits 2,
-// as kubectl diff's do, since 1 means "differences".
-func (o *DiffOptions) Complete(f cmdutil.Factory, cmd *cobra.Command, _ []string) error {
-	if err := o.completeTarget(f); err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	var set *apply.Set
-	var err error
-	if cmd.Flags().Changed("revision") {
-		if o.Revision < 1 {
-			return usageError(fmt.Errorf("--revision %d is not a revision number (1, 2, ...): `kubectl stack history` lists them", o.Revision))
-		}
-		_, set, err = history.Load(cmd.Context(), o.clients, o.namespace, o.Revision)
-	} else {
-		set, err = o.load(o.target)
-	}
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	o.set = set
+// Complete notes whether a revision was asked for.
+func (o *DiffOptions) Complete(_ cmdutil.Factory, cmd *cobra.Command, _ []string) error {
+	o.revision = cmd.Flags().Changed("revision")
 	return nil
 }
 
-// Validate has nothing to check that Complete did not.
-func (o *DiffOptions) Validate() error { return nil }
+// Validate checks that one source is named: an overlay or a revision.
+func (o *DiffOptions) Validate() error {
+	switch {
+	case !o.revision:
+		return o.validateRegistry()
+	case o.Kustomize != "" || o.Registry != "" || len(o.PullSecrets) > 0:
+		return fmt.Errorf("--revision diffs a recorded revision's objects as they were applied; -k, --registry and --image-pull-secret build an overlay: give one or the other")
+	case o.Revision < 1:
+		return fmt.Errorf("--revision %d is not a revision number (1, 2, ...): `kubectl stack history` lists them", o.Revision)
+	}
+	return nil
+}
 
-// Run prints the diff and turns its outcome into the exit status.
+// connect builds the clients; diff's every error exits 2, as kubectl
+// diff's do, since 1 means "differences".
+func (o *DiffOptions) connect(f cmdutil.Factory) error {
+	return usageError(o.target.connect(f))
+}
+
+// Run reads the overlay or the revision, prints the diff and turns its
+// outcome into the exit status.
 func (o *DiffOptions) Run(ctx context.Context) error {
-	changed, err := apply.Diff(ctx, o.clients, o.set, o.IOStreams)
+	set, err := o.objects(ctx)
 	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return usageError(err)
+	}
+	changed, err := apply.Diff(ctx, o.clients, set, o.IOStreams)
+	if err != nil {
+		return usageError(err)
 	}
 	if changed {
 		return &ExitError{Code: ExitFailure}
 	}
 	return nil
+}
+
+// objects are what diff compares with the live ones.
+func (o *DiffOptions) objects(ctx context.Context) (*apply.Set, error) {
+	if o.revision {
+		_, set, err := history.Load(ctx, o.clients, o.namespace, o.Revision)
+		return set, err
+	}
+	_, set, err := o.load(o.target)
+	return set, err
 }

@@ -56,7 +56,7 @@ func NewCmdEvents(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 			updated (with what changed) or deleted. With -o each event is one document.
 			Exit status: 0 success, 1 failed, 2 bad flags, 3 no watcher in the namespace.`),
 		Example: eventsExample,
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE:    runVerb(f, o),
 	}
 	fl := cmd.Flags()
@@ -71,12 +71,9 @@ func NewCmdEvents(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 	return cmd
 }
 
-// Complete builds the printer and the clients.
-func (o *EventsOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
-	if err := o.printFlags.complete(); err != nil {
-		return err
-	}
-	return o.completeTarget(f)
+// Complete builds the printer.
+func (o *EventsOptions) Complete(cmdutil.Factory, *cobra.Command, []string) error {
+	return o.printFlags.complete()
 }
 
 // Validate checks the flags and builds the filter.
@@ -111,7 +108,7 @@ func (o *EventsOptions) Run(ctx context.Context) error {
 		opts.TailLines = &o.Tail
 	}
 	return events.Read(ctx, o.clients.Typed, opts, func(ev events.Event) error {
-		return o.print(o.Out, output{kind: "PodEvent", data: ev, table: func(w io.Writer, _ table.Options) error {
+		return o.print(o.Out, output{kind: kindPodEvent, data: ev, table: func(w io.Writer, _ table.Options) error {
 			_, err := fmt.Fprintln(w, events.Text(ev))
 			return err
 		}})

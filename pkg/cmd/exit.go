@@ -1,9 +1,12 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
@@ -46,6 +49,32 @@ func usageError(err error) error {
 		return nil
 	}
 	return &ExitError{Code: ExitUsage, Err: err}
+}
+
+// withStatus gives a verb's error its exit status: its own ExitError's, 3
+// for a stack that is not there, else 1.
+func withStatus(err error) error {
+	var exit *ExitError
+	if err == nil || errors.As(err, &exit) {
+		return err
+	}
+	return &ExitError{Code: ExitCode(err), Err: err}
+}
+
+// Execute runs the command tree with args as a user would, prints the
+// error as kubectl does and returns the exit status. Every verb returns
+// its errors with their status (runVerb), so an error without one came
+// from cobra's own checks before any verb ran (an unknown verb or flag, an
+// argument count, a flag group): a usage error.
+func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []string) int {
+	root := NewCmdStack(streams)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	var exit *ExitError
+	if err != nil && !errors.As(err, &exit) {
+		err = usageError(err)
+	}
+	return HandleError(err, streams.ErrOut)
 }
 
 // ExitCode maps an error to the exit status: an ExitError's own code, 3 for

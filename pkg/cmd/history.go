@@ -48,19 +48,16 @@ func NewCmdHistory(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 			Exit status: 0 listed, 1 the history could not be read, 2 bad flags,
 			3 no revisions in the namespace.`),
 		Example: historyExample,
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE:    runVerb(f, o),
 	}
 	o.printFlags.addFlags(cmd, tableFlags{noHeaders: true})
 	return cmd
 }
 
-// Complete builds the printer and the clients.
-func (o *HistoryOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
-	if err := o.printFlags.complete(); err != nil {
-		return err
-	}
-	return o.completeTarget(f)
+// Complete builds the printer.
+func (o *HistoryOptions) Complete(cmdutil.Factory, *cobra.Command, []string) error {
+	return o.printFlags.complete()
 }
 
 // Validate has nothing to check.
@@ -83,7 +80,7 @@ func (o *HistoryOptions) Run(ctx context.Context) error {
 		}
 		revs = append(revs, e.Revision)
 	}
-	return o.print(o.Out, output{kind: "Revision", data: revs, table: func(w io.Writer, to table.Options) error {
+	return o.print(o.Out, output{kind: kindRevision, data: revs, table: func(w io.Writer, to table.Options) error {
 		return printHistory(w, entries, to)
 	}})
 }

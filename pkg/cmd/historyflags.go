@@ -48,7 +48,7 @@ func reportRevision(w io.Writer, rev *history.Revision) {
 func completeRevisions(f cmdutil.Factory) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 		var t target
-		if len(args) > 0 || t.completeTarget(f) != nil {
+		if len(args) > 0 || t.connect(f) != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		entries, err := history.NewStore(t.clients.Typed, t.namespace).List(cmd.Context())

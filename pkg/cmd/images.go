@@ -32,8 +32,6 @@ type ImagesOptions struct {
 	*printFlags
 	Archive string
 
-	uses    []images.Use
-	archive *images.Archive
 	genericiooptions.IOStreams
 }
 
@@ -51,7 +49,7 @@ func NewCmdImages(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 			The cluster is not contacted.
 			Exit status: 0 listed, 1 the overlay or the archive could not be read, 2 bad flags.`),
 		Example: imagesExample,
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE:    runVerb(f, o),
 	}
 	o.overlayFlags.addFlags(cmd)
@@ -67,24 +65,13 @@ func addArchiveFlag(cmd *cobra.Command, archive *string) {
 	_ = cmd.MarkFlagFilename("archive", "tar")
 }
 
-// Complete builds the overlay and opens the archive.
-func (o *ImagesOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, _ []string) error {
-	if err := o.printFlags.complete(); err != nil {
-		return err
-	}
-	r, err := o.render()
-	if err != nil {
-		return err
-	}
-	o.uses = images.Uses(r.Objects)
-	if o.Archive != "" {
-		o.archive, err = images.OpenArchive(o.Archive)
-	}
-	return err
+// Complete builds the printer.
+func (o *ImagesOptions) Complete(cmdutil.Factory, *cobra.Command, []string) error {
+	return o.printFlags.complete()
 }
 
-// Validate has nothing to check that Complete did not.
-func (o *ImagesOptions) Validate() error { return nil }
+// Validate checks --registry.
+func (o *ImagesOptions) Validate() error { return o.validateRegistry() }
 
 // imageRow is one image as `images` prints it.
 type imageRow struct {
@@ -94,28 +81,44 @@ type imageRow struct {
 	UsedBy    []string `json:"usedBy"`
 }
 
-// Run prints the images.
+// Run builds the overlay, opens the archive and prints the images.
 func (o *ImagesOptions) Run(context.Context) error {
-	if o.archive != nil {
-		defer o.archive.Close()
+	r, err := o.render()
+	if err != nil {
+		return err
+	}
+	archive, err := openArchive(o.Archive)
+	if err != nil {
+		return err
+	}
+	if archive != nil {
+		defer archive.Close()
 	}
 	var rows []imageRow
-	for _, u := range o.uses {
+	for _, u := range images.Uses(r.Objects) {
 		ref, err := images.Parse(u.Image)
 		if err != nil {
 			return err
 		}
 		row := imageRow{Image: u.Image, Digest: ref.Digest, UsedBy: u.UsedBy}
-		if o.archive != nil {
-			if n, ok := o.archive.Image(ref.Path); ok && sameDigest(n, ref.Digest) {
+		if archive != nil {
+			if n, ok := archive.Image(ref.Path); ok && sameDigest(n, ref.Digest) {
 				row.Platforms = images.Platforms(n.Index)
 			}
 		}
 		rows = append(rows, row)
 	}
-	return o.print(o.Out, output{kind: "Image", data: rows, table: func(w io.Writer, to table.Options) error {
+	return o.print(o.Out, output{kind: kindImage, data: rows, table: func(w io.Writer, to table.Options) error {
 		return printImages(w, rows, to)
 	}})
+}
+
+// openArchive opens the release's image archive when one is named.
+func openArchive(file string) (*images.Archive, error) {
+	if file == "" {
+		return nil, nil
+	}
+	return images.OpenArchive(file)
 }
 
 // sameDigest says whether the archive's image is the one the overlay runs.
@@ -157,8 +160,7 @@ type ImagesPushOptions struct {
 	*printFlags
 	Archive, From, To string
 
-	images  []string
-	archive *images.Archive
+	args []string
 	genericiooptions.IOStreams
 }
 
@@ -191,19 +193,10 @@ func NewCmdImagesPush(f cmdutil.Factory, streams genericiooptions.IOStreams) *co
 	return cmd
 }
 
-// Complete builds the overlay, picks the images and opens the archive.
+// Complete builds the printer and keeps the images named.
 func (o *ImagesPushOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, args []string) error {
-	if err := o.printFlags.complete(); err != nil {
-		return err
-	}
-	var err error
-	if o.images, err = o.pick(args); err != nil {
-		return err
-	}
-	if o.Archive != "" {
-		o.archive, err = images.OpenArchive(o.Archive)
-	}
-	return err
+	o.args = args
+	return o.printFlags.complete()
 }
 
 // pick returns the images to push: references given whole (with a tag or
@@ -274,25 +267,34 @@ func (o *ImagesPushOptions) Validate() error {
 			return fmt.Errorf("--from: %w", err)
 		}
 	}
-	if o.archive == nil && o.From == "" {
+	if o.Archive == "" && o.From == "" {
 		return fmt.Errorf("nothing to push from: pass --archive FILE (the release's images) or --from REGISTRY")
 	}
-	return nil
+	return o.validateRegistry()
 }
 
-// Run pushes and prints what was pushed, also when a later image fails.
+// Run picks the images, opens the archive, pushes and prints what was
+// pushed, also when a later image fails.
 func (o *ImagesPushOptions) Run(ctx context.Context) error {
-	if o.archive != nil {
-		defer o.archive.Close()
+	picked, err := o.pick(o.args)
+	if err != nil {
+		return err
+	}
+	archive, err := openArchive(o.Archive)
+	if err != nil {
+		return err
+	}
+	if archive != nil {
+		defer archive.Close()
 	}
 	pushed, err := images.Push(ctx, images.PushOptions{
-		Images: o.images, Archive: o.archive, From: o.From, To: o.To,
+		Images: picked, Archive: archive, From: o.From, To: o.To,
 		Keychain: authn.DefaultKeychain, Progress: o.ErrOut,
 	})
 	if err != nil && len(pushed) == 0 {
 		return err
 	}
-	if perr := o.print(o.Out, output{kind: "PushedImage", data: pushed, table: func(w io.Writer, to table.Options) error {
+	if perr := o.print(o.Out, output{kind: kindPushedImage, data: pushed, table: func(w io.Writer, to table.Options) error {
 		return printPushed(w, pushed, to)
 	}}); perr != nil && err == nil {
 		err = perr

@@ -3,9 +3,12 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/params"
@@ -29,7 +32,7 @@ type InitOptions struct {
 }
 
 // NewCmdInit returns `kubectl stack init`.
-func NewCmdInit(streams genericiooptions.IOStreams) *cobra.Command {
+func NewCmdInit(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &InitOptions{From: "dev", IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "init DIR [--from dev|prod]",
@@ -41,31 +44,34 @@ func NewCmdInit(streams genericiooptions.IOStreams) *cobra.Command {
 			prod the backup schedule and retention), each with a one-line comment, in plain
 			Kustomize: no template language and no --set. Unchanged, it renders exactly what
 			overlays/FROM renders. Nothing is written when DIR is a file or not empty.
-			The cluster is not contacted.
+			The cluster is not contacted, so -n is refused: the namespace is a parameter
+			in the file.
 			Exit status: 0 written, 1 the folder is a file, not empty or not writable, 2 bad flags.`),
 		Example: initExample,
-		Args:    usageArgs(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.dir = args[0]
-			if err := o.Validate(); err != nil {
-				return usageError(err)
-			}
-			return o.Run(cmd.Context())
-		},
+		Args:    positional(1, 1, "DIR, the folder to write"),
+		RunE:    runVerb(f, o),
 	}
 	cmd.Flags().StringVar(&o.From, "from", o.From, "the overlay to start from: dev or prod")
 	_ = cmd.RegisterFlagCompletionFunc("from", cobra.FixedCompletions(params.Sources, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
+// Complete reads DIR, and refuses -n: init writes files only, and a
+// namespace given there would otherwise be silently ignored.
+func (o *InitOptions) Complete(_ cmdutil.Factory, cmd *cobra.Command, args []string) error {
+	if ns := cmd.Flags().Lookup("namespace"); ns != nil && ns.Changed {
+		return fmt.Errorf("init writes files and contacts no cluster, so -n %s would do nothing: set the namespace in %s after init", ns.Value, paramsFile(args[0], o.From))
+	}
+	o.dir = args[0]
+	return nil
+}
+
 // Validate checks the starting overlay.
 func (o *InitOptions) Validate() error {
-	for _, s := range params.Sources {
-		if s == o.From {
-			return nil
-		}
+	if !slices.Contains(params.Sources, o.From) {
+		return fmt.Errorf("--from %q is not an overlay to start from: use %s", o.From, strings.Join(params.Sources, " or "))
 	}
-	return fmt.Errorf("--from %q is not an overlay to start from: use dev or prod", o.From)
+	return nil
 }
 
 // Run writes the folder and says what to do next.
@@ -74,7 +80,11 @@ func (o *InitOptions) Run(context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.Out, "wrote %d files to %s\nparameters: %s/kustomization.yaml\napply with: kubectl stack apply -k %s\n",
+	_, err = fmt.Fprintf(o.Out, "wrote %d files to %s\nparameters: %s/kustomization.yaml\napply with: kubectl stack apply -k %s\n",
 		w.Files, w.Dir, w.Overlay, w.Overlay)
-	return nil
+	return err
+}
+
+func paramsFile(dir, from string) string {
+	return strings.TrimSuffix(dir, "/") + "/params/" + from + "/kustomization.yaml"
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
-	"github.com/kubectl-stack/kubectl-stack/pkg/binlog"
 	"github.com/kubectl-stack/kubectl-stack/pkg/location"
 )
 
@@ -22,6 +21,8 @@ type locationFlags struct {
 	raw     string
 	s3      location.S3Options
 	fromEnv bool
+
+	loc location.Location // parse's
 }
 
 // addFlags adds the location flag, NAME, and the object store's. With
@@ -39,39 +40,26 @@ func (l *locationFlags) addFlags(cmd *cobra.Command, name, usage string, fromEnv
 	cmd.Flags().IntVar(&l.s3.PartSizeMiB, "s3-part-size", 16, "MiB per part of an upload; 4 parts are in flight, so this sets the memory an upload takes")
 }
 
-// catalog opens the location and lists its backups.
-func (l *locationFlags) catalog(ctx context.Context) (location.Location, *backup.Catalog, error) {
-	loc, err := l.open()
-	if err != nil {
-		return nil, nil, err
-	}
-	cat, err := backup.List(ctx, loc)
-	return loc, cat, err
+// given says a location was named, by the flag or (fromEnv) the
+// environment.
+func (l *locationFlags) given() bool {
+	return l.raw != "" || l.fromEnv && os.Getenv(locationEnv) != ""
 }
 
-// archive opens the location and lists its backups and archived binary
-// logs.
-func (l *locationFlags) archive(ctx context.Context) (location.Location, *backup.Catalog, *binlog.Archive, error) {
-	loc, cat, err := l.catalog(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	arc, err := binlog.Read(ctx, loc)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return loc, cat, arc, nil
-}
-
-// open parses the location and builds its client.
-func (l *locationFlags) open() (location.Location, error) {
+// parse reads the location and builds its client, sending nothing (a
+// local folder is looked at): Validate calls it, so a location that cannot
+// be used is a usage error.
+func (l *locationFlags) parse() error {
 	raw := l.raw
 	if raw == "" && l.fromEnv {
 		raw = os.Getenv(locationEnv)
 	}
 	loc, err := location.Parse(raw, l.s3)
-	if err != nil {
-		return nil, usageError(err)
-	}
-	return loc, nil
+	l.loc = loc
+	return err
+}
+
+// catalog lists the location's backups.
+func (l *locationFlags) catalog(ctx context.Context) (*backup.Catalog, error) {
+	return backup.List(ctx, l.loc)
 }

@@ -60,7 +60,7 @@ func NewCmdLogs(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 			Exit status: 0 read, 1 a log could not be read, 2 bad flags, 3 no stack in the
 			namespace.`),
 		Example:   logsExample,
-		Args:      usageArgs(cobra.MaximumNArgs(1)),
+		Args:      positional(0, 1, "a tier: web, database, watcher or all"),
 		ValidArgs: append(stack.Tiers(), "all"),
 		RunE:      runVerb(f, o),
 	}
@@ -74,20 +74,17 @@ func NewCmdLogs(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 	return cmd
 }
 
-// Complete reads the tier and builds the printer and the clients.
-func (o *LogsOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
+// Complete reads the tier and builds the printer.
+func (o *LogsOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, args []string) error {
 	o.selector = labels.SelectorFromSet(labels.Set{stack.LabelInstance: stack.Instance}).String()
 	if len(args) == 1 && args[0] != "all" {
 		tier, err := stack.Tier(args[0])
 		if err != nil {
-			return usageError(fmt.Errorf("%w (or all)", err))
+			return fmt.Errorf("%w (or all)", err)
 		}
 		o.selector = labels.SelectorFromSet(tier.Selector()).String()
 	}
-	if err := o.printFlags.complete(); err != nil {
-		return err
-	}
-	return o.completeTarget(f)
+	return o.printFlags.complete()
 }
 
 // Validate checks the flags.
@@ -113,7 +110,7 @@ func (o *LogsOptions) Run(ctx context.Context) error {
 	}
 	color := printers.AllowsColorOutput(o.Out)
 	sink := func(l podlogs.Line) error {
-		return o.print(o.Out, output{kind: "LogLine", data: l, table: func(w io.Writer, _ table.Options) error {
+		return o.print(o.Out, output{kind: kindLogLine, data: l, table: func(w io.Writer, _ table.Options) error {
 			_, err := fmt.Fprintf(w, "%s %s\n", prefix(l, color), l.Message)
 			return err
 		}})

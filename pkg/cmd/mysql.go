@@ -58,10 +58,7 @@ func NewCmdMySQL(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.C
 			the namespace.`),
 		Example:           mysqlExample,
 		ValidArgsFunction: cobra.NoFileCompletions,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.args = args
-			return runVerb(f, o)(cmd, args)
-		},
+		RunE:              runVerb(f, o),
 	}
 	cmd.Flags().StringVarP(&o.User, "user", "u", o.User, "the database account: app (the stack's application user) or root")
 	cmd.Flags().StringVarP(&o.Database, "database", "D", "", "the database to use (default: the stack's, for app)")
@@ -69,9 +66,10 @@ func NewCmdMySQL(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.C
 	return cmd
 }
 
-// Complete builds the clients.
-func (o *MySQLOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
-	return o.completeTarget(f)
+// Complete keeps the arguments: they are mysql's.
+func (o *MySQLOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, args []string) error {
+	o.args = args
+	return nil
 }
 
 // Validate checks the account.

@@ -52,7 +52,7 @@ func NewCmdNetcheck(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobr
 			1 one fails or the live network disagrees, 2 bad flags, 3 no stack. With
 			--from/--to/--port: 0 allowed, 1 denied.`),
 		Example: netcheckExample,
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE:    runVerb(f, o),
 	}
 	fl := cmd.Flags()
@@ -66,12 +66,9 @@ func NewCmdNetcheck(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobr
 	return cmd
 }
 
-// Complete builds the printer and the clients.
-func (o *NetcheckOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
-	if err := o.printFlags.complete(); err != nil {
-		return err
-	}
-	return o.completeTarget(f)
+// Complete builds the printer.
+func (o *NetcheckOptions) Complete(cmdutil.Factory, *cobra.Command, []string) error {
+	return o.printFlags.complete()
 }
 
 // Validate checks that a query is whole and not mixed with --live.
@@ -106,7 +103,7 @@ func (o *NetcheckOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	out := output{kind: "NetworkCheck", data: checks, table: func(w io.Writer, to table.Options) error {
+	out := output{kind: kindNetworkCheck, data: checks, table: func(w io.Writer, to table.Options) error {
 		return netcheck.Print(w, checks, o.Live, to)
 	}}
 	if err := o.print(o.Out, out); err != nil {
@@ -137,7 +134,7 @@ func (o *NetcheckOptions) runQuery(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = o.print(o.Out, output{kind: "NetworkCheck", data: check, table: func(w io.Writer, _ table.Options) error {
+	err = o.print(o.Out, output{kind: kindNetworkCheck, data: check, table: func(w io.Writer, _ table.Options) error {
 		return netcheck.PrintAnswer(w, check)
 	}})
 	if err == nil && !check.Verdict.Allowed {

@@ -33,7 +33,7 @@ func (o *imageFlags) addImageFlags(cmd *cobra.Command) {
 		"name of a docker-registry Secret in the stack's namespace every pod pulls with (repeatable)")
 }
 
-// validateRegistry checks --registry; Complete calls it before building.
+// validateRegistry checks --registry without I/O; Validate calls it.
 func (o *imageFlags) validateRegistry() error {
 	if o.Registry == "" {
 		return nil
@@ -43,11 +43,9 @@ func (o *imageFlags) validateRegistry() error {
 	return err
 }
 
-// render builds the overlay with the images rewritten.
+// render builds the overlay with the images rewritten to --registry,
+// which Validate checked.
 func (o *overlayFlags) render() (*build.Rendered, error) {
-	if err := o.validateRegistry(); err != nil {
-		return nil, usageError(err)
-	}
 	r, err := build.Render(o.Kustomize)
 	if err != nil {
 		return nil, err
@@ -56,10 +54,11 @@ func (o *overlayFlags) render() (*build.Rendered, error) {
 }
 
 // load builds the overlay against the target's cluster and namespace.
-func (o *overlayFlags) load(t target) (*apply.Set, error) {
+func (o *overlayFlags) load(t target) (*build.Rendered, *apply.Set, error) {
 	r, err := o.render()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return apply.FromObjects(t.clients, r.Objects, t.namespace, t.explicit)
+	set, err := apply.FromObjects(t.clients, r.Objects, t.namespace, t.explicit)
+	return r, set, err
 }

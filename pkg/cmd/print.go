@@ -73,6 +73,10 @@ func (p *printFlags) format() string { return *p.OutputFormat }
 // complete builds the printer -o asks for; a format the verb does not have,
 // or a template that does not parse, is a usage error.
 func (p *printFlags) complete() error {
+	if p.format() == "" && p.TemplatePrinterFlags.TemplateArgument != nil && *p.TemplatePrinterFlags.TemplateArgument != "" {
+		// As kubectl: --template alone means -o go-template.
+		*p.OutputFormat = "go-template"
+	}
 	switch f := p.format(); {
 	case f == "" || f == "wide" && p.table.wide:
 		return nil
@@ -98,7 +102,7 @@ func (p *printFlags) tableOptions(w io.Writer) table.Options {
 type output struct {
 	// kind and data are the document -o json, yaml, jsonpath and
 	// go-template print; a slice becomes a List of kind.
-	kind string
+	kind documentKind
 	data any
 	// names are the Kubernetes objects -o name lists.
 	names []objectRef
@@ -141,7 +145,7 @@ func (out output) object(names bool) (runtime.Object, error) {
 
 // document turns a verb's result into an object kubectl's printers accept:
 // its JSON with apiVersion and kind, or for a slice a List with the items.
-func document(kind string, v any) (runtime.Object, error) {
+func document(kind documentKind, v any) (runtime.Object, error) {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the %s: %w", kind, err)
@@ -155,7 +159,7 @@ func document(kind string, v any) (runtime.Object, error) {
 		fields, _ := content.(map[string]any)
 		return typed(kind, fields), nil
 	}
-	list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": resultAPIVersion, "kind": kind + "List"}}
+	list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": resultAPIVersion, "kind": string(kind) + "List"}}
 	for _, item := range items {
 		fields, _ := item.(map[string]any)
 		list.Items = append(list.Items, *typed(kind, fields))
@@ -163,12 +167,12 @@ func document(kind string, v any) (runtime.Object, error) {
 	return list, nil
 }
 
-func typed(kind string, fields map[string]any) *unstructured.Unstructured {
+func typed(kind documentKind, fields map[string]any) *unstructured.Unstructured {
 	if fields == nil {
 		fields = map[string]any{}
 	}
 	u := &unstructured.Unstructured{Object: fields}
 	u.SetAPIVersion(resultAPIVersion)
-	u.SetKind(kind)
+	u.SetKind(string(kind))
 	return u
 }

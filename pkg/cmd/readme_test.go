@@ -76,8 +76,11 @@ func TestREADMEVerbTable(t *testing.T) {
 	var check func(cmd *cobra.Command)
 	check = func(cmd *cobra.Command) {
 		for _, sub := range cmd.Commands() {
+			if sub.Hidden || sub.Name() == "completion" || sub.Name() == "help" {
+				continue // cobra's own, the same in every program
+			}
 			name := strings.TrimPrefix(sub.CommandPath(), root.CommandPath()+" ")
-			if sub.Runnable() && !sub.Hidden && sub.Name() != "completion" && sub.Name() != "help" && !slices.Contains(verbs, name) {
+			if sub.Runnable() && !slices.Contains(verbs, name) {
 				t.Errorf("verb %s is missing from the README's table", name)
 			}
 			check(sub)

@@ -1,20 +1,19 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"strings"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/cli-runtime/pkg/printers"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/rollout"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 )
 
 var restartExample = templates.Examples(`
@@ -22,21 +21,26 @@ var restartExample = templates.Examples(`
 	kubectl stack restart web
 
 	# The database: asks first (mysql-0 is down while it restarts), unless --yes
-	kubectl stack restart database --yes`)
+	kubectl stack restart database --yes
+
+	# For a script: when the restart was asked for, and whether it is done
+	kubectl stack restart watcher -o jsonpath='{.restartedAt} {.ready}'`)
 
 // RestartOptions are the flags and state of `kubectl stack restart`.
 type RestartOptions struct {
+	*printFlags
 	Wait    bool
 	Timeout time.Duration
-	Yes     bool
-	tier    stack.Component
+	confirmation
+
+	tier stack.Component
 	target
 	genericiooptions.IOStreams
 }
 
 // NewCmdRestart returns `kubectl stack restart`.
 func NewCmdRestart(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &RestartOptions{Wait: true, Timeout: 5 * time.Minute, IOStreams: streams}
+	o := &RestartOptions{printFlags: newPrintFlags(false), Wait: true, Timeout: 5 * time.Minute, IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "restart web|database|watcher",
 		Short: "Restart a tier's pods, rolling, as kubectl rollout restart does, and wait",
@@ -46,59 +50,57 @@ func NewCmdRestart(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 			time, never below its budget), then wait until the rollout is done, printing each
 			change like apply. The database has one replica: its restart is downtime, so it asks
 			first on a terminal and needs --yes anywhere else.
-			Exit status: 0 restarted (and ready), 1 failed or not ready in time, 2 bad flags,
-			3 no stack in the namespace.`),
+			Exit status: 0 restarted (and ready), 1 failed, cancelled or not ready in time,
+			2 bad flags, 3 no stack in the namespace.`),
 		Example:   restartExample,
-		Args:      usageArgs(cobra.ExactArgs(1)),
+		Args:      positional(1, 1, "a tier: web, database or watcher"),
 		ValidArgs: stack.Tiers(),
 		RunE:      runVerb(f, o),
 	}
+	o.printFlags.addFlags(cmd, tableFlags{})
 	cmd.Flags().BoolVar(&o.Wait, "wait", o.Wait, "wait until the restarted pods are ready")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits before it fails")
-	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask before restarting the database")
+	o.addFlag(cmd, "restarting the database")
 	return cmd
 }
 
-// Complete reads the tier and builds the clients.
-func (o *RestartOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
+// Complete reads the tier and builds the printer.
+func (o *RestartOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, args []string) error {
 	tier, err := stack.Tier(args[0])
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	o.tier = tier
-	return o.completeTarget(f)
+	return o.printFlags.complete()
 }
 
-// Validate checks the timeout.
+// Validate checks the timeout, and that a database restart can be
+// confirmed.
 func (o *RestartOptions) Validate() error {
 	if o.Timeout <= 0 {
 		return fmt.Errorf("--timeout must be positive, got %s", o.Timeout)
 	}
-	return nil
+	return o.require(o.tier == stack.Database, o.In,
+		"restarting the database stops "+stack.MySQLPod+": the stack cannot read or write until it is ready again")
 }
 
-// Run asks when the database is to restart, restarts and waits.
+// Run asks when the database is to restart, restarts, waits and prints
+// what it did, also when the wait failed.
 func (o *RestartOptions) Run(ctx context.Context) error {
-	if err := o.confirm(); err != nil {
+	question := fmt.Sprintf("Warning: restarting the database stops %s in namespace %s: the stack cannot read or write until it is ready again. Restart it?", stack.MySQLPod, o.namespace)
+	if err := o.ask(o.In, o.ErrOut, question, "restart"); err != nil {
 		return err
 	}
-	return rollout.Restart(ctx, o.clients, o.tier, rollout.Options{Namespace: o.namespace, Wait: o.Wait, Timeout: o.Timeout, Progress: o.ErrOut})
-}
-
-// confirm asks before the database restarts: on a terminal, else only
-// --yes lets it go on.
-func (o *RestartOptions) confirm() error {
-	if o.tier != stack.Database || o.Yes {
-		return nil
+	res, err := rollout.Restart(ctx, o.clients, o.tier, rollout.Options{Namespace: o.namespace, Wait: o.Wait, Timeout: o.Timeout, Progress: o.ErrOut})
+	if err != nil {
+		return err
 	}
-	what := fmt.Sprintf("restarting the database stops %s in namespace %s: the stack cannot read or write until it is ready again", stack.MySQLPod, o.namespace)
-	if !printers.IsTerminal(o.In) {
-		return usageError(fmt.Errorf("%s: pass --yes to confirm without a terminal", what))
-	}
-	fmt.Fprintf(o.ErrOut, "Warning: %s. Restart it? [y/N] ", what)
-	answer, _ := bufio.NewReader(o.In).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("restart cancelled: nothing changed")}
-	}
-	return nil
+	return o.print(o.Out, output{kind: kindRestartResult, data: res, table: func(w io.Writer, _ table.Options) error {
+		state := "rollout done"
+		if !res.Ready {
+			state = "not waited for (--wait=false)"
+		}
+		_, err := fmt.Fprintf(w, "%s %s/%s restarted at %s: %s\n", res.Kind, res.Namespace, res.Name, res.RestartedAt.Format(time.RFC3339), state)
+		return err
+	}})
 }

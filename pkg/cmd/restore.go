@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/cli-runtime/pkg/printers"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	"k8s.io/kubectl/pkg/util/templates"
 
@@ -49,7 +47,6 @@ type RestoreOptions struct {
 	Path string
 	// From is a backup location; Path is then a backup's ID or "latest".
 	From           locationFlags
-	Yes            bool
 	SafetyDir      string
 	KeepSafetyCopy bool
 	DryRun         string
@@ -58,11 +55,14 @@ type RestoreOptions struct {
 	ToPosition string
 	AcceptGap  bool
 	*printFlags
+	confirmation
 
 	pointInTime
 
 	// dump is being verified while the restore readies the pod.
 	dump *backup.Verifying
+	// downloaded is the file ready fetched from --from, removed after.
+	downloaded string
 	target
 	genericiooptions.IOStreams
 }
@@ -108,13 +108,13 @@ func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 			Exit status: 0 restored, 1 failed or cancelled (nothing changed), 2 bad flags,
 			3 no database pod in the namespace.`),
 		Example: restoreExample,
-		Args:    usageArgs(cobra.RangeArgs(0, 1)),
+		Args:    positional(0, 1, "FILE, a backup file, or with --from a backup's ID or latest"),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"sql.gz", "sql"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: runVerb(f, o),
 	}
-	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation")
+	o.addFlag(cmd, "replacing the databases")
 	cmd.Flags().StringVar(&o.SafetyDir, "safety-dir", backup.DefaultSafetyDir(), "local folder for the safety copy of what the restore replaces")
 	cmd.Flags().BoolVar(&o.KeepSafetyCopy, "keep-safety-copy", false, "keep the safety copy after a restore that succeeded")
 	addDryRunFlag(cmd, &o.DryRun, `"server" verifies FILE and lists what it would replace, changing nothing; "none" restores`)
@@ -126,59 +126,56 @@ func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 	return cmd
 }
 
-// Complete builds the printer, verifies FILE and builds the clients.
-func (o *RestoreOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
+// Complete builds the printer and reads what to restore.
+func (o *RestoreOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, args []string) error {
 	if err := o.printFlags.complete(); err != nil {
 		return err
 	}
 	switch {
 	case o.From.raw == "" && len(args) == 0:
-		return usageError(fmt.Errorf("name a backup FILE, or a location with --from LOCATION [ID|latest]"))
+		return fmt.Errorf("name a backup FILE, or a location with --from LOCATION [ID|latest]")
 	case o.From.raw != "":
 		o.Path = "latest"
 		if len(args) == 1 {
 			o.Path = args[0]
 		}
-		if err := o.completePointInTime(len(args) == 1); err != nil {
-			return err
-		}
+		return o.completePointInTime(len(args) == 1)
 	case o.ToTime != "" || o.ToPosition != "":
-		return usageError(fmt.Errorf("--to-time and --to-position need --from LOCATION: the archived binary logs are there"))
-	default:
-		o.Path = args[0]
-		o.dump = backup.StartVerify(o.Path)
-		if err := o.completeTarget(f); err != nil {
-			return o.dump.Before(context.Background(), err)
-		}
-		return nil
+		return fmt.Errorf("--to-time and --to-position need --from LOCATION: the archived binary logs are there")
 	}
-	return o.completeTarget(f)
+	o.Path = args[0]
+	return nil
 }
 
-// Validate checks the flags.
-func (o *RestoreOptions) Validate() error { return validateDryRun(o.DryRun) }
-
-// Run confirms, restores and reports the counts.
-func (o *RestoreOptions) Run(ctx context.Context) error {
-	switch {
-	case o.From.raw != "" && !o.pointInTime.asked():
-		if err := o.fetch(ctx); err != nil {
-			return err
-		}
-		defer backup.Discard(o.dump.Path)
-	case o.From.raw != "":
-		defer o.discard()
-		if err := o.fetchPointInTime(ctx); err != nil {
-			return err
-		}
-		defer backup.Discard(o.dump.Path)
+// Validate checks the flags and FILE, and that the restore can be
+// confirmed.
+func (o *RestoreOptions) Validate() error {
+	if err := validateDryRun(o.DryRun); err != nil {
+		return err
 	}
+	if o.From.raw == "" {
+		if err := backup.CheckFile(o.Path); err != nil {
+			return err
+		}
+	} else if err := o.From.parse(); err != nil {
+		return err
+	}
+	return o.require(o.DryRun != "server", o.In, "restore replaces the databases the backup holds")
+}
+
+// Run readies the backup (verified, or downloaded and checked), confirms,
+// restores and reports the counts.
+func (o *RestoreOptions) Run(ctx context.Context) error {
+	if err := o.ready(ctx); err != nil {
+		return err
+	}
+	defer o.discard()
 	if err := o.confirm(ctx); err != nil {
 		return err
 	}
 	res, err := backup.Restore(ctx, o.clients, o.dump, backup.RestoreOptions{
 		Namespace: o.namespace, SafetyDir: o.SafetyDir, KeepSafetyCopy: o.KeepSafetyCopy,
-		RollbackContext: rollbackContext, Progress: o.ErrOut, DryRun: o.DryRun == "server", Replay: o.replay,
+		RollbackContext: rollbackContext, Progress: o.ErrOut, DryRun: o.DryRun == "server", Replay: o.replay(),
 	})
 	if err != nil {
 		return err
@@ -186,14 +183,36 @@ func (o *RestoreOptions) Run(ctx context.Context) error {
 	if res.SafetyCopy != "" {
 		fmt.Fprintf(o.ErrOut, "safety copy kept: %s\n", res.SafetyCopy)
 	}
-	o.reportReplay(res.DryRun)
-	data := any(res)
-	if o.replayed != nil {
-		data = pointInTimeResult{RestoreResult: res, Replayed: o.replayed}
+	return o.print(o.Out, o.output(res))
+}
+
+// ready starts verifying FILE, or downloads the backup (and for a point in
+// time the binary logs) from the location.
+func (o *RestoreOptions) ready(ctx context.Context) error {
+	switch {
+	case o.From.raw == "":
+		o.dump = backup.StartVerify(o.Path)
+		return nil
+	case o.pointInTime.asked():
+		return o.preparePointInTime(ctx)
 	}
-	return o.print(o.Out, output{kind: "RestoreResult", data: data, table: func(w io.Writer, to table.Options) error {
-		return printRestore(w, res, to)
-	}})
+	entry, dump, err := backup.Download(ctx, o.From.loc, o.Path, o.SafetyDir, o.ErrOut)
+	if err != nil {
+		return err
+	}
+	o.Path, o.dump = entry.ID, backup.Verified(dump)
+	o.downloaded = dump.Path
+	return nil
+}
+
+// discard removes what ready downloaded.
+func (o *RestoreOptions) discard() {
+	if o.prepared != nil {
+		o.prepared.Discard()
+	}
+	if o.downloaded != "" {
+		backup.Discard(o.downloaded)
+	}
 }
 
 // printRestore writes the databases' counts; for a dry run, what the
@@ -218,27 +237,19 @@ func printRestore(w io.Writer, res *backup.RestoreResult, o table.Options) error
 	return err
 }
 
-// confirm asks on a terminal; anywhere else only --yes lets it go on. A dry
-// run changes nothing, so it asks nothing.
+// confirm asks on a terminal, naming the databases the backup replaces,
+// when Validate said a confirmation is needed.
 func (o *RestoreOptions) confirm(ctx context.Context) error {
-	if o.Yes || o.DryRun == "server" {
+	if !o.needed {
 		return nil
 	}
 	d, err := o.dump.Wait(ctx)
 	if err != nil {
 		return err
 	}
-	ns := o.namespace
-	if !printers.IsTerminal(o.In) {
-		return fmt.Errorf("restore replaces the databases %s in namespace %s: pass --yes to confirm without a terminal", strings.Join(d.Databases, ", "), ns)
-	}
-	fmt.Fprintf(o.ErrOut, "Restore %s into %s in namespace %s, replacing the databases %s? [y/N] ",
-		o.Path, stack.MySQLPod, ns, strings.Join(d.Databases, ", "))
-	answer, _ := bufio.NewReader(o.In).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("restore cancelled: nothing changed")}
-	}
-	return nil
+	question := fmt.Sprintf("Restore %s into %s in namespace %s, replacing the databases %s?",
+		o.Path, stack.MySQLPod, o.namespace, strings.Join(d.Databases, ", "))
+	return o.ask(o.In, o.ErrOut, question, "restore")
 }
 
 // rollbackContext is where a failed restore puts the databases back: not
@@ -248,25 +259,4 @@ func rollbackContext() (context.Context, context.CancelFunc) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	return ctx, func() { cancel(); stop() }
-}
-
-// fetch downloads the backup o.Path names from the location, checked
-// against its manifest.
-func (o *RestoreOptions) fetch(ctx context.Context) error {
-	loc, cat, err := o.From.catalog(ctx)
-	if err != nil {
-		return err
-	}
-	entry, err := cat.Find(o.Path)
-	if err != nil {
-		return err
-	}
-	o.Path = entry.ID
-	fmt.Fprintf(o.ErrOut, "downloading backup %s from %s ...\n", entry.ID, loc)
-	dump, err := backup.Fetch(ctx, loc, entry, o.SafetyDir)
-	if err != nil {
-		return err
-	}
-	o.dump = backup.Verified(dump)
-	return nil
 }

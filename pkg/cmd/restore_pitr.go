@@ -3,24 +3,30 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"time"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
 	"github.com/kubectl-stack/kubectl-stack/pkg/binlog"
+	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 )
 
 // pointInTime is the state of a point-in-time restore.
 type pointInTime struct {
 	goal     *binlog.Target
-	replay   *backup.Replay
-	replayed *binlog.Replayed
-	// workDir holds the downloaded binary logs.
-	workDir string
+	prepared *binlog.Prepared
 }
 
 func (p *pointInTime) asked() bool { return p.goal != nil }
+
+// replay is what the restore applies after the backup: nothing unless a
+// point in time was asked for.
+func (p *pointInTime) replay() *backup.Replay {
+	if p.prepared == nil {
+		return nil
+	}
+	return p.prepared.Replay
+}
 
 // pointInTimeResult is the output of a point-in-time restore.
 type pointInTimeResult struct {
@@ -33,79 +39,57 @@ func (o *RestoreOptions) completePointInTime(named bool) error {
 	switch {
 	case o.ToTime == "" && o.ToPosition == "":
 		if o.AcceptGap {
-			return usageError(fmt.Errorf("--accept-gap goes with --to-time or --to-position"))
+			return fmt.Errorf("--accept-gap goes with --to-time or --to-position")
 		}
 		return nil
 	case o.ToTime != "" && o.ToPosition != "":
-		return usageError(fmt.Errorf("give --to-time or --to-position, not both"))
+		return fmt.Errorf("give --to-time or --to-position, not both")
 	case named:
-		return usageError(fmt.Errorf("a point-in-time restore picks its backup: drop the ID %q, or drop --to-time/--to-position", o.Path))
+		return fmt.Errorf("a point-in-time restore picks its backup: drop the ID %q, or drop --to-time/--to-position", o.Path)
 	case o.ToTime != "":
 		t, err := time.Parse(time.RFC3339, o.ToTime)
 		if err != nil {
-			return usageError(fmt.Errorf("--to-time %q is not an RFC 3339 time such as 2026-11-26T10:15:00Z", o.ToTime))
+			return fmt.Errorf("--to-time %q is not an RFC 3339 time such as 2026-11-26T10:15:00Z", o.ToTime)
 		}
 		o.goal = &binlog.Target{Time: t.UTC()}
 	default:
 		p, err := binlog.ParsePosition(o.ToPosition)
 		if err != nil {
-			return usageError(fmt.Errorf("--to-position: %w", err))
+			return fmt.Errorf("--to-position: %w", err)
 		}
 		o.goal = &binlog.Target{Position: &p}
 	}
 	return nil
 }
 
-// fetchPointInTime plans the restore, downloads its backup and binary
-// logs, and finds where the replay stops.
-func (o *RestoreOptions) fetchPointInTime(ctx context.Context) error {
-	loc, cat, arc, err := o.From.archive(ctx)
+// preparePointInTime downloads the backup and the binary logs the
+// restore needs (binlog.PrepareRestore).
+func (o *RestoreOptions) preparePointInTime(ctx context.Context) error {
+	p, err := binlog.PrepareRestore(ctx, binlog.PrepareOptions{
+		Location: o.From.loc, Target: *o.goal, AcceptGap: o.AcceptGap, Dir: o.SafetyDir, Progress: o.ErrOut,
+	})
 	if err != nil {
 		return err
 	}
-	plan, err := binlog.PlanRestore(arc, cat, *o.goal, o.AcceptGap)
-	if err != nil {
-		return err
-	}
-	for _, g := range plan.Crossed {
-		fmt.Fprintf(o.ErrOut, "warning: crossing the gap %s (--accept-gap): the events in it are lost\n", g)
-	}
-	o.Path = plan.Backup.ID
-	fmt.Fprintf(o.ErrOut, "restoring to %s: backup %s (binary logs from %s), then the archived binary logs ...\n", o.goal, plan.Backup.ID, plan.From)
-	if err := os.MkdirAll(o.SafetyDir, 0o700); err != nil {
-		return fmt.Errorf("creating the safety folder: %w", err)
-	}
-	if o.workDir, err = os.MkdirTemp(o.SafetyDir, ".binlogs-"); err != nil {
-		return fmt.Errorf("a folder for the binary logs: %w", err)
-	}
-	files, err := plan.Fetch(ctx, loc, o.workDir)
-	if err != nil {
-		return fmt.Errorf("downloading the binary logs: %w; nothing was changed", err)
-	}
-	replayDir := filepath.Join(o.workDir, "replay")
-	if err := os.Mkdir(replayDir, 0o700); err != nil {
-		return fmt.Errorf("a folder for the binary logs: %w", err)
-	}
-	if o.replay, o.replayed, err = plan.Analyze(files, replayDir); err != nil {
-		return fmt.Errorf("%w; nothing was changed", err)
-	}
-	if plan.Beyond && o.goal.Position == nil {
-		fmt.Fprintf(o.ErrOut, "note: the newest archived event is older than %s; the replay ends with it (is the archiver behind? see kubectl stack status)\n", o.goal)
-	}
-	dump, err := backup.Fetch(ctx, loc, plan.Backup, o.SafetyDir)
-	if err != nil {
-		return err
-	}
-	o.dump = backup.Verified(dump)
+	o.prepared, o.Path, o.dump = p, p.Plan.Backup.ID, backup.Verified(p.Dump)
 	return nil
 }
 
-// reportReplay says what the replay applied, or would.
-func (o *RestoreOptions) reportReplay(dryRun bool) {
-	r := o.replayed
-	if r == nil {
-		return
+// output is the restore's result: the databases' counts, and for a point
+// in time what the replay applied (said on stderr too).
+func (o *RestoreOptions) output(res *backup.RestoreResult) output {
+	data := any(res)
+	if o.prepared != nil {
+		o.reportReplay(o.prepared.Replayed, res.DryRun)
+		data = pointInTimeResult{RestoreResult: res, Replayed: o.prepared.Replayed}
 	}
+	return output{kind: kindRestoreResult, data: data, table: func(w io.Writer, to table.Options) error {
+		return printRestore(w, res, to)
+	}}
+}
+
+// reportReplay says what the replay applied, or would.
+func (o *RestoreOptions) reportReplay(r *binlog.Replayed, dryRun bool) {
 	verb := "replayed"
 	if dryRun {
 		verb = "would replay"
@@ -115,10 +99,4 @@ func (o *RestoreOptions) reportReplay(dryRun bool) {
 		last = r.LastCommit.Format(time.RFC3339)
 	}
 	fmt.Fprintf(o.ErrOut, "%s %d transactions (%d row changes) from %s to %s; last commit %s; %d transactions on other databases or accounts left out\n", verb, r.Transactions, r.Rows, r.From, r.To, last, r.Skipped)
-}
-
-func (o *RestoreOptions) discard() {
-	if o.workDir != "" {
-		_ = os.RemoveAll(o.workDir)
-	}
 }

@@ -45,7 +45,7 @@ func NewCmdRollback(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobr
 			Exit status: 0 rolled back (and ready), 1 failed or not ready in time, 2 bad flags
 			or a revision that does not exist or cannot be trusted.`),
 		Example:           rollbackExample,
-		Args:              usageArgs(cobra.MaximumNArgs(1)),
+		Args:              positional(0, 1, "REVISION, a number 'kubectl stack history' lists"),
 		ValidArgsFunction: completeRevisions(f),
 		RunE:              runVerb(f, o),
 	}
@@ -54,19 +54,16 @@ func NewCmdRollback(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobr
 	return cmd
 }
 
-// Complete reads the revision number and builds the printer and clients.
-func (o *RollbackOptions) Complete(f cmdutil.Factory, _ *cobra.Command, args []string) error {
+// Complete reads the revision number and builds the printer.
+func (o *RollbackOptions) Complete(_ cmdutil.Factory, _ *cobra.Command, args []string) error {
 	if len(args) == 1 {
 		n, err := strconv.Atoi(args[0])
 		if err != nil || n < 1 {
-			return usageError(fmt.Errorf("revision %q is not a revision number (1, 2, ...): `kubectl stack history` lists them", args[0]))
+			return fmt.Errorf("revision %q is not a revision number (1, 2, ...): `kubectl stack history` lists them", args[0])
 		}
 		o.Revision = n
 	}
-	if err := o.printFlags.complete(); err != nil {
-		return err
-	}
-	return o.completeTarget(f)
+	return o.printFlags.complete()
 }
 
 // Run rolls back and prints the summary as apply does.

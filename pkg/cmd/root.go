@@ -4,6 +4,9 @@
 package cmd
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -26,6 +29,14 @@ var rootExample = templates.Examples(`
 	# Remove the stack but keep the database's data
 	kubectl stack delete`)
 
+// The help's groups of verbs, as kubectl groups its own.
+var verbGroups = []*cobra.Group{
+	{ID: "deploy", Title: "Deploy and change the stack:"},
+	{ID: "inspect", Title: "Inspect and troubleshoot:"},
+	{ID: "backup", Title: "Backup and restore:"},
+	{ID: "in-cluster", Title: "Run inside the cluster (by the stack's own workloads):"},
+}
+
 // NewCmdStack returns the root command, with kubectl's standard connection
 // flags (--kubeconfig, --context, -n, ...) on every verb. Each verb is
 // NewCmdX(f, streams) and its XOptions: Complete, Validate, Run (verb.go).
@@ -38,19 +49,22 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 			web tier on NodePort 30080, pod-lifecycle watcher DaemonSet, NetworkPolicies)
 			from Kustomize overlays, and operates it.`),
 		Example: rootExample,
-		// An unknown verb is a usage error (exit 2), as a bad flag is.
-		Args: usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return cmd.Help()
 		},
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// A mistyped verb is answered with the verbs it may have meant.
+		SuggestionsMinimumDistance: 2,
 		Annotations: map[string]string{
 			// Shown in help and completion as kubectl shows plugins.
 			cobra.CommandDisplayNameAnnotation: "kubectl stack",
 		},
 	}
-	cmd.SetFlagErrorFunc(flagUsageError)
+	// Help and cobra's own messages go where the verbs' output goes.
+	cmd.SetOut(streams.Out)
+	cmd.SetErr(streams.ErrOut)
 	addLogFlags(cmd)
 	flags := genericclioptions.NewConfigFlags(true).WithDeprecatedPasswordFlag().
 		WithDiscoveryBurst(300).WithDiscoveryQPS(50).
@@ -59,28 +73,46 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 	f := cmdutil.NewFactory(cmdutil.NewMatchVersionFlags(flags))
 	registerGlobalCompletions(cmd, f)
 
-	cmd.AddCommand(
-		NewCmdApply(f, streams),
-		NewCmdArchiveBinlogs(f, streams),
-		NewCmdBackup(f, streams),
-		NewCmdBackups(f, streams),
-		NewCmdReport(f, streams),
-		NewCmdRestart(f, streams),
-		NewCmdRestore(f, streams),
-		NewCmdRollback(f, streams),
-		NewCmdDiff(f, streams),
-		NewCmdDelete(f, streams),
-		NewCmdEvents(f, streams),
-		NewCmdHistory(f, streams),
-		NewCmdImages(f, streams),
-		NewCmdInit(streams),
-		NewCmdLogs(f, streams),
-		NewCmdMySQL(f, streams),
-		NewCmdNetcheck(f, streams),
-		NewCmdStatus(f, streams),
-		NewCmdVersion(f, streams),
-	)
+	cmd.AddGroup(verbGroups...)
+	addVerbs(cmd, "deploy", NewCmdApply(f, streams), NewCmdDiff(f, streams), NewCmdHistory(f, streams),
+		NewCmdRollback(f, streams), NewCmdRestart(f, streams), NewCmdDelete(f, streams),
+		NewCmdInit(f, streams), NewCmdImages(f, streams))
+	addVerbs(cmd, "inspect", NewCmdStatus(f, streams), NewCmdEvents(f, streams), NewCmdLogs(f, streams),
+		NewCmdNetcheck(f, streams), NewCmdMySQL(f, streams), NewCmdReport(f, streams))
+	addVerbs(cmd, "backup", NewCmdBackup(f, streams), NewCmdBackups(f, streams), NewCmdRestore(f, streams))
+	addVerbs(cmd, "in-cluster", NewCmdArchiveBinlogs(f, streams))
+	cmd.AddCommand(NewCmdVersion(f, streams))
+	refuseUnknownShells(cmd)
 	return cmd
+}
+
+func addVerbs(root *cobra.Command, group string, verbs ...*cobra.Command) {
+	for _, v := range verbs {
+		v.GroupID = group
+		root.AddCommand(v)
+	}
+}
+
+// refuseUnknownShells makes `completion SHELL` of a shell cobra does not
+// write for a usage error; cobra's own command prints its help and exits 0.
+func refuseUnknownShells(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			var shells []string
+			for _, s := range cmd.Commands() {
+				shells = append(shells, s.Name())
+			}
+			return usageError(fmt.Errorf("completion %q: no script for that shell; use one of %s", args[0], strings.Join(shells, ", ")))
+		}
+	}
 }
 
 // raiseRateLimit lifts client-go's default of 5 requests a second, which

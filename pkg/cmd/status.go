@@ -12,6 +12,7 @@ import (
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	"k8s.io/kubectl/pkg/util/templates"
 
+	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 	"github.com/kubectl-stack/kubectl-stack/pkg/status"
 )
@@ -58,7 +59,7 @@ func NewCmdStatus(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 			Exit status: 0 healthy, 1 not healthy, 2 bad flags, 3 no stack in the
 			namespace (with --watch: of the last report drawn).`),
 		Example: statusExample,
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE:    runVerb(f, o),
 	}
 	o.printFlags.addFlags(cmd, tableFlags{wide: true, noHeaders: true, showLabels: true})
@@ -67,16 +68,18 @@ func NewCmdStatus(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 	return cmd
 }
 
-// Complete builds the printer and the clients.
-func (o *StatusOptions) Complete(f cmdutil.Factory, _ *cobra.Command, _ []string) error {
-	if err := o.printFlags.complete(); err != nil {
-		return err
-	}
-	return o.completeTarget(f)
+// Complete builds the printer.
+func (o *StatusOptions) Complete(cmdutil.Factory, *cobra.Command, []string) error {
+	return o.printFlags.complete()
 }
 
-// Validate has nothing to check that Complete did not.
-func (o *StatusOptions) Validate() error { return nil }
+// Validate checks the archive lag's threshold.
+func (o *StatusOptions) Validate() error {
+	if o.LagWarning <= 0 {
+		return fmt.Errorf("--archive-lag-warning must be positive, got %s", o.LagWarning)
+	}
+	return nil
+}
 
 // Run prints the report, once or on every change, and turns the health of
 // the last one into the exit status.
@@ -86,7 +89,10 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	}
 	var last error
 	err := status.Watch(ctx, o.clients, o.namespace, o.LagWarning, func(report *status.Report, err error) error {
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil && !o.drawn:
+			return kube.Explain(ctx.Err()) // Ctrl-C before a first report: no verdict to keep
+		case ctx.Err() != nil:
 			return nil // Ctrl-C during a read: keep the last report's verdict
 		}
 		o.clear()
@@ -137,7 +143,7 @@ func (o *StatusOptions) draw(report *status.Report, err error) error {
 }
 
 func reportOutput(r *status.Report) output {
-	out := output{kind: "StackStatus", data: r, table: r.Print}
+	out := output{kind: kindStackStatus, data: r, table: r.Print}
 	for _, row := range r.Rows {
 		out.names = append(out.names, objectRef{APIVersion: "v1", Kind: "Pod", Namespace: r.Namespace, Name: row.Pod})
 	}

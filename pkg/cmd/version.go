@@ -33,7 +33,7 @@ func NewCmdVersion(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 		Short:   "Print the plugin's version",
 		Long:    "Print the plugin's version and commit; it needs no cluster. Exit status: 0 printed, 2 bad flags.",
 		Example: "  kubectl stack version\n  kubectl stack version -o json",
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    noArgs,
 		RunE:    runVerb(f, o),
 	}
 	o.printFlags.addFlags(cmd, tableFlags{})
@@ -51,7 +51,7 @@ func (o *VersionOptions) Validate() error { return nil }
 // Run prints the version.
 func (o *VersionOptions) Run(context.Context) error {
 	v := pluginVersion{Version: version.Version, Commit: version.Commit}
-	return o.print(o.Out, output{kind: "Version", data: v, table: func(w io.Writer, _ table.Options) error {
+	return o.print(o.Out, output{kind: kindVersion, data: v, table: func(w io.Writer, _ table.Options) error {
 		_, err := fmt.Fprintf(w, "kubectl-stack %s (commit %s)\n", v.Version, v.Commit)
 		return err
 	}})

@@ -32,29 +32,46 @@ type Options struct {
 	Progress  io.Writer
 }
 
+// Result is what a restart did.
+type Result struct {
+	Tier      string `json:"tier"`
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	// RestartedAt is the annotation's value: pods older than it are replaced.
+	RestartedAt time.Time `json:"restartedAt"`
+	// Ready says the rollout was waited for and is done.
+	Ready bool `json:"ready"`
+}
+
 // Restart sets the restart annotation on the tier's pod template (a rolling
 // restart by the workload's own strategy) and, with Wait, waits until the
-// rollout is done.
-func Restart(ctx context.Context, c *kube.Clients, tier stack.Component, o Options) error {
+// rollout is done. The result says how far it got, also with an error.
+func Restart(ctx context.Context, c *kube.Clients, tier stack.Component, o Options) (*Result, error) {
+	res := &Result{Tier: tier.Component, Kind: tier.Kind, Namespace: o.Namespace, Name: tier.Name, RestartedAt: time.Now().UTC().Truncate(time.Second)}
 	gvk := schema.FromAPIVersionAndKind("apps/v1", tier.Kind)
 	mapping, err := c.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if err != nil {
-		return kube.Explain(err)
+		return res, kube.Explain(err)
 	}
 	patch := fmt.Appendf(nil, `{"spec":{"template":{"metadata":{"annotations":{%q:%q}}}}}`,
-		RestartedAtAnnotation, time.Now().Format(time.RFC3339))
+		RestartedAtAnnotation, res.RestartedAt.Format(time.RFC3339))
 	live, err := c.Dynamic.Resource(mapping.Resource).Namespace(o.Namespace).
 		Patch(ctx, tier.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: stack.FieldManager + "-restart"})
 	if apierrors.IsNotFound(err) {
-		return &stack.NotDeployedError{Namespace: o.Namespace, Missing: tier.Kind + " " + tier.Name}
+		return res, &stack.NotDeployedError{Namespace: o.Namespace, Missing: tier.Kind + " " + tier.Name}
 	}
 	if err != nil {
-		return fmt.Errorf("restarting %s %s: %w", tier.Kind, tier.Name, kube.Explain(err))
+		return res, fmt.Errorf("restarting %s %s: %w", tier.Kind, tier.Name, kube.Explain(err))
 	}
 	fmt.Fprintf(o.Progress, "restarted %s %s/%s\n", tier.Kind, o.Namespace, tier.Name)
 	if !o.Wait {
-		return nil
+		return res, nil
 	}
 	set := &apply.Set{Objects: []apply.Object{{Unstructured: live, Mapping: mapping}}, Namespace: o.Namespace}
-	return apply.Wait(ctx, c, set, o.Timeout, o.Progress)
+	if err := apply.Wait(ctx, c, set, o.Timeout, o.Progress); err != nil {
+		return res, err
+	}
+	res.Ready = true
+	return res, nil
 }

@@ -297,7 +297,7 @@ func restartDatabaseAsks(t *testing.T) {
 func reportBundle(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "report.zip")
-	mustKubectl(t, 2*time.Minute, "stack", "report", "-o", file)
+	mustKubectl(t, 2*time.Minute, "stack", "report", file)
 	files := unzip(t, file)
 	for _, want := range []string{"status.yaml", "events.txt", "objects.yaml", "kubernetes-events.yaml", "nodes.yaml",
 		"overlay.yaml", "netcheck.txt", "versions.yaml", "failures.txt", "logs/" + stack.MySQLPod + "/mysql.log"} {
@@ -342,7 +342,7 @@ func reportBundle(t *testing.T) {
 	uncordon := func() { kubectl(t, time.Minute, append([]string{"uncordon"}, nodes...)...) }
 	defer uncordon()
 	mustKubectl(t, 2*time.Minute, "-n", stack.Namespace, "delete", "pod", stack.MySQLPod)
-	r := kubectl(t, 2*time.Minute, "stack", "report", "-o", file)
+	r := kubectl(t, 2*time.Minute, "stack", "report", file)
 	if r.code != 0 {
 		t.Fatalf("report with mysql-0 deleted: exit %d\n%s", r.code, r.stderr)
 	}

@@ -203,7 +203,7 @@ func checkLiveParams(t *testing.T, dbNode string) {
 // clearParams deletes the parameters test's stack, its data and its
 // label, and waits until its namespace is gone.
 func clearParams(t *testing.T) {
-	kubectl(t, 2*time.Minute, "stack", "delete", "--purge-data", "-n", paramsNamespace)
+	kubectl(t, 2*time.Minute, "stack", "delete", "--purge-data", "--yes", "-n", paramsNamespace)
 	kubectl(t, time.Minute, "delete", "pv", "e2e-params-mysql", "--ignore-not-found")
 	kubectl(t, time.Minute, "label", "nodes", "--all", "example.com/db-")
 	waitForWithin(t, 3*time.Minute, "namespace "+paramsNamespace+" gone", func() bool {

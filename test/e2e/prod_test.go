@@ -76,7 +76,7 @@ func TestProdStackPlacement(t *testing.T) {
 // clearStack removes whatever stack the dev test left, data included, and
 // waits until its namespace is gone.
 func clearStack(t *testing.T) {
-	r := kubectl(t, 2*time.Minute, "stack", "delete", "--purge-data")
+	r := kubectl(t, 2*time.Minute, "stack", "delete", "--purge-data", "--yes")
 	if r.code != 0 && !strings.Contains(r.stderr, "no stack in namespace") {
 		t.Fatalf("delete --purge-data: exit %d\n%s", r.code, r.stderr)
 	}

@@ -20,7 +20,7 @@ import (
 const badNamespace = "bad-input"
 
 // Each bad input gets one line naming the problem and the fix, the exit
-// status of the README's table (2 bad flags, 3 no stack, 1 the rest), and no
+// status of the README's table (2 bad flags or arguments, 3 no stack, 1 the rest), and no
 // change on the cluster.
 func TestBadInputIsAOneLineErrorAndChangesNothing(t *testing.T) {
 	garbage := filepath.Join(t.TempDir(), "kubeconfig")
@@ -67,9 +67,9 @@ func TestBadInputIsAOneLineErrorAndChangesNothing(t *testing.T) {
 			`--output "xml" is not supported: use one of json, yaml, kyaml, name, go-template`},
 		{"restore of a file that is not a dump", 1, []string{"restore", notADump, "--yes"},
 			"is not a mysqldump file"},
-		{"restore of a missing file", 1, []string{"restore", "no-such.sql.gz", "--yes"},
-			"no checksum file no-such.sql.gz.sha256 beside the backup"},
-		{"backup into a missing folder", 1, []string{"backup", "no/such/dir/b.sql.gz"},
+		{"restore of a missing file", 2, []string{"restore", "no-such.sql.gz", "--yes"},
+			"backup file no-such.sql.gz does not exist"},
+		{"backup into a missing folder", 2, []string{"backup", "no/such/dir/b.sql.gz"},
 			"folder no/such/dir does not exist: create it first"},
 		{"backup where no database runs", 3, []string{"backup", "-n", "default", filepath.Join(t.TempDir(), "b.sql.gz")},
 			`no stack in namespace "default" (no database pod mysql-0)`},

@@ -311,7 +311,7 @@ func deleteKeepsData(t *testing.T) {
 func purgeData(t *testing.T) {
 	typed, _ := clients(t)
 	ctx := context.Background()
-	r := stackCmd(t, "delete", "--purge-data", "-o", "json")
+	r := stackCmd(t, "delete", "--purge-data", "--yes", "-o", "json")
 	mustSucceed(t, r)
 	expectActions(t, r.stdout, map[string]int{"deleted": devObjects + 1})
 	if pv, err := typed.CoreV1().PersistentVolumes().Get(ctx, "kubectl-stack-mysql-data", metav1.GetOptions{}); !gone(err, pv) {
