@@ -9,12 +9,10 @@
 #                                   server the backup tests use
 #   hack/build-binaries.sh kind     also kind and what its node image holds
 #                                   beyond a local node's (hack/kind/)
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=versions.env
-source "$here/versions.env"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+here=$root/hack
 
-cache=${KUBECTL_STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-stack}
 # The folder's name changes with any pinned version, so a bump rebuilds.
 bin="$cache/bin/$KUBERNETES_VERSION-$(sha256sum "$here/versions.env" | cut -c1-12)"
 mkdir -p "$bin"

@@ -4,30 +4,31 @@
 # stack (kubectl stack status) and its URL. `hack/demo.sh down` removes the
 # clusters it started (the data folder stays) and stops the Docker daemon
 # hack/kind/docker-up.sh started, if any.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 cd "$root"
 
 if [ "${1:-}" = down ]; then
   if docker info >/dev/null 2>&1; then
     kind=$(command -v kind || echo "$(hack/build-binaries.sh kind)/kind")
-    for name in kubectl-stack kubectl-stack-prod; do
+    for config in hack/kind/config.yaml hack/kind/config-prod.yaml; do
+      name=$(kind_cluster_name "$config")
       if "$kind" get clusters 2>/dev/null | grep -qx "$name"; then
         "$kind" delete cluster --name "$name"
       fi
     done
   fi
   hack/kind/docker-down.sh
-  exec hack/cluster-down.sh
+  exec hack/local/down.sh
 fi
 
 # Docker installed (running or not): the kind path.
 if command -v dockerd >/dev/null || docker info >/dev/null 2>&1; then
-  exec hack/kind-up.sh
+  exec hack/kind/up.sh
 fi
 
 make --no-print-directory build
-kubeconfig=$(hack/cluster-up.sh)
+kubeconfig=$(hack/local/up.sh)
 export KUBECONFIG=$kubeconfig
 export PATH="$root/bin:$PATH"
 bin/kubectl-stack apply -k overlays/dev

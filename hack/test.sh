@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The README's test command (make test): every test, unit, API-server and
 # end-to-end on hack/'s local node, then the dev overlay's first end-to-end
-# steps on a kind cluster (hack/test-kind.sh demo; make test-kind runs every
+# steps on a kind cluster (hack/kind/test.sh demo; make test-kind runs every
 # test there). Builds what the tests need first, from
 # the Go module proxy and Debian packages, cached after the first run.
 # Needs root (the local node); hack/install-deps.sh installs what is missing.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 cd "$root"
 
 hack/install-deps.sh
@@ -14,9 +14,9 @@ export KUBECTL_STACK_BIN_DIR KUBECTL_STACK_IMAGES_DIR
 start=$SECONDS
 KUBECTL_STACK_BIN_DIR=$(hack/build-binaries.sh node)
 KUBECTL_STACK_IMAGES_DIR=$(hack/images/build.sh)
-echo "test: binaries and images ready in $((SECONDS - start)) s" >&2
+log "binaries and images ready in $((SECONDS - start)) s"
 # kubectl v1.37 from the build goes first on PATH: the tests compare with
 # `kubectl kustomize` and run `kubectl stack` through its plugin discovery.
 export PATH="$KUBECTL_STACK_BIN_DIR:$PATH"
 go test -count=1 -tags e2e,integration -timeout 50m ./...
-hack/test-kind.sh demo
+hack/kind/test.sh demo

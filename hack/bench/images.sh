@@ -3,8 +3,8 @@
 # image between the same two local registries (see hack/bench/images/main.go).
 #   hack/bench/images.sh [--rounds N]
 # Needs no cluster.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
 KUBECTL_STACK_BIN_DIR=$(hack/build-binaries.sh)
 export KUBECTL_STACK_BIN_DIR

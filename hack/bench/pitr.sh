@@ -4,6 +4,4 @@
 # mysqlbinlog | mysql by hand (see hack/bench/pitr/main.go).
 #   hack/bench/pitr.sh [--writes N] [--rows N] [--runs N]
 # On a fresh local cluster, removed afterwards; needs root.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-exec "$here/with-cluster.sh" ./hack/bench/pitr "$@"
+exec "$(dirname "$0")/with-cluster.sh" ./hack/bench/pitr "$@"

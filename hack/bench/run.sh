@@ -2,8 +2,8 @@
 # make bench: every benchmark, each on a fresh local cluster, then one table
 # (docs/benchmarks.md, also printed) and a chart of the ratios
 # (docs/benchmarks.png). Needs root. Takes about 20 minutes on 2 cores.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
 export BENCH_RESULTS
 BENCH_RESULTS=$(mktemp /tmp/kubectl-stack-bench-XXXXXX.tsv)

@@ -1,19 +1,13 @@
 #!/usr/bin/env bash
 # Builds the images the local node runs, with no registry and no Docker:
 # root filesystems from Debian packages (debootstrap, busybox-static) and the
-# project's own Go programs, wrapped as image tarballs by hack/imagebuild
+# project's own Go programs, wrapped as image tarballs by hack/images/wrap
 # under the exact references the manifests use. Cached under a versioned
 # folder; prints the folder. The reference of each image is written in one
 # place: the table at the end of this file.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-# shellcheck source=../versions.env
-source "$root/hack/versions.env"
-# shellcheck source=debian.sh
-source "$here/debian.sh"
-
-cache=${KUBECTL_STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-stack}
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
+here=$root/hack/images
 # Bump after changing how an image is built, so the cached one is rebuilt.
 revision=2
 out="$cache/images/$DEBIAN_SUITE-r$revision"
@@ -26,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 wrap() {
   local dir=$1 ref=$2 file=$3; shift 3
   tar --numeric-owner -C "$dir" -cf "$work/layer.tar" .
-  (cd "$root" && go run ./hack/imagebuild -layer "$work/layer.tar" -ref "$ref" -out "$file" "$@")
+  (cd "$root" && go run ./hack/images/wrap -layer "$work/layer.tar" -ref "$ref" -out "$file" "$@")
   rm -f "$work/layer.tar"
 }
 
@@ -38,7 +32,7 @@ debian_rootfs() { # DIR PACKAGES
 
 build_pause() {
   mkdir -p "$work/pause"
-  (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/pause/pause" ./hack/pause)
+  (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/pause/pause" ./hack/images/pause)
   wrap "$work/pause" "$1" "$2" -entrypoint /pause -user 65535
 }
 
@@ -69,14 +63,14 @@ build_nginx() {
 build_mysql() {
   local d="$work/mysql"
   debian_rootfs "$d" mariadb-server,mariadb-client
-  # The manifests run the database as uid/gid 999, the official image's user.
-  chroot "$d" sh -c 'groupmod -g 999 mysql && usermod -u 999 -g 999 mysql && mkdir -p /run/mysqld && chown -R 999:999 /var/lib/mysql /run/mysqld'
+  # The manifests run the database as the official image's user and group.
+  chroot "$d" sh -c "groupmod -g $database_uid mysql && usermod -u $database_uid -g $database_uid mysql && mkdir -p /run/mysqld && chown -R $database_uid:$database_uid /var/lib/mysql /run/mysqld"
   # Debian binds to 127.0.0.1 in a file read after the project's my.cnf.
   sed -i 's/^bind-address/#bind-address/' "$d/etc/mysql/mariadb.conf.d/50-server.cnf"
   mkdir -p "$d/docker-entrypoint-initdb.d"
   install -m 0755 "$here/mysql-entrypoint.sh" "$d/usr/local/bin/docker-entrypoint.sh"
   wrap "$d" "$1" "$2" -entrypoint /usr/local/bin/docker-entrypoint.sh \
-    -env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin -user 999
+    -env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin -user "$database_uid"
 }
 
 build_coredns() {
@@ -85,16 +79,16 @@ build_coredns() {
   wrap "$work/coredns" "$1" "$2" -entrypoint /coredns -user 65532
 }
 
-# The project's own images come from the release's code (internal/imagebuild),
+# The project's own images come from the release's code (hack/images/imagebuild),
 # for this machine's platform: the image tested is the image shipped.
 build_watcher() {
-  (cd "$root" && go run ./hack/imagebuild -program kubectl-stack/watcher -ref "$1" -out "$2")
+  (cd "$root" && go run ./hack/images/wrap -program kubectl-stack/watcher -ref "$1" -out "$2")
 }
 
 # The plugin itself, for the scheduled backup's CronJob and the binary log
 # archiver: the same code as `kubectl stack backup`.
 build_plugin() {
-  (cd "$root" && go run ./hack/imagebuild -program kubectl-stack/kubectl-stack -ref "$1" -out "$2")
+  (cd "$root" && go run ./hack/images/wrap -program kubectl-stack/kubectl-stack -ref "$1" -out "$2")
 }
 
 # name                    reference the manifests (or containerd) use

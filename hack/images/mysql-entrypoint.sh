@@ -38,7 +38,9 @@ if [ ! -d "$datadir/mysql" ]; then
     case "$f" in
       *.sql) echo "entrypoint: running $f"; MYSQL_PWD="$MYSQL_ROOT_PASSWORD" sql ${MYSQL_DATABASE:+"$MYSQL_DATABASE"} < "$f" ;;
       *.sql.gz) echo "entrypoint: running $f"; gunzip -c "$f" | MYSQL_PWD="$MYSQL_ROOT_PASSWORD" sql ${MYSQL_DATABASE:+"$MYSQL_DATABASE"} ;;
-      *.sh) echo "entrypoint: running $f"; . "$f" ;;
+      *.sh) echo "entrypoint: running $f"
+        # shellcheck source=/dev/null # the image user's own scripts
+        . "$f" ;;
     esac
   done
   MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mariadb-admin --socket="$socket" --user=root shutdown

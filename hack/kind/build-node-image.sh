@@ -15,23 +15,15 @@
 #     containerd as kind's builder does (pinned, not unpacked).
 # Prints the image's reference. Cached: the image in Docker, else its saved
 # archive under the cache folder, else built (about 5 minutes).
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-# shellcheck source=../versions.env
-source "$root/hack/versions.env"
-# shellcheck source=../images/debian.sh
-source "$root/hack/images/debian.sh"
-
-cache=${KUBECTL_STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-stack}
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
+here=$root/hack/kind
 # Bump after changing how the image is built, so the cached one is rebuilt.
 revision=2
 ref="kubectl-stack/kind-node:$KUBERNETES_VERSION-r$revision"
 archive="$cache/kind/node-$KUBERNETES_VERSION-r$revision.tar"
 bin=${KUBECTL_STACK_BIN_DIR:?set KUBECTL_STACK_BIN_DIR to the folder hack/build-binaries.sh kind prints}
 images=${KUBECTL_STACK_IMAGES_DIR:?set KUBECTL_STACK_IMAGES_DIR to the folder hack/images/build.sh prints}
-
-log() { echo "build-node-image: $*" >&2; }
 
 if docker image inspect "$ref" >/dev/null 2>&1; then
   echo "$ref"
@@ -102,7 +94,7 @@ build_rootfs() {
 image() {
   local ref=$1 file=$2 dir=$3; shift 3
   tar --numeric-owner -C "$dir" -cf "$work/layer.tar" .
-  (cd "$root" && go run ./hack/imagebuild -layer "$work/layer.tar" -ref "$ref" -out "$file" "$@")
+  (cd "$root" && go run ./hack/images/wrap -layer "$work/layer.tar" -ref "$ref" -out "$file" "$@")
   rm -f "$work/layer.tar"
 }
 
@@ -137,7 +129,7 @@ done < <("$bin/kubeadm" config images list --kubernetes-version "$KUBERNETES_VER
 
 sandbox=$(awk -F'"' '/sandbox_image/ {print $2}' "$files/etc/containerd/config.toml")
 mkdir -p "$work/pause"
-(cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/pause/pause" ./hack/pause)
+(cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/pause/pause" ./hack/images/pause)
 image "$sandbox" "$work/images/pause.tar" "$work/pause" -entrypoint /pause -user 65535
 image "$kube_router_ref" "$work/images/kube-router.tar" "$rootfs" \
   -env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin -entrypoint /usr/local/bin/kube-router

@@ -14,7 +14,7 @@ import (
 // Both configurations decode strictly into kind's own v1alpha4 types and say
 // what the overlays rely on.
 func TestKindConfigsDecodeStrictly(t *testing.T) {
-	for file, workers := range map[string]int{"../kind-config.yaml": 0, "../kind-config-prod.yaml": 2} {
+	for file, workers := range map[string]int{"config.yaml": 0, "config-prod.yaml": 2} {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
@@ -33,6 +33,10 @@ func TestKindConfigsDecodeStrictly(t *testing.T) {
 			}
 			if n.Labels[stack.DatabaseNodeLabel] == "true" {
 				dbNodes++
+				// dev's hostPath volume; prod's claim goes to a StorageClass.
+				if file == "config.yaml" && !mountsDataDir(n) {
+					t.Errorf("%s: the database's node does not mount %s at %[2]s", file, stack.DevDataDir)
+				}
 			}
 			for _, pm := range n.ExtraPortMappings {
 				if pm.ContainerPort == stack.WebNodePort {
@@ -49,7 +53,7 @@ func TestKindConfigsDecodeStrictly(t *testing.T) {
 // prod's web replicas each need a node of their own: the three nodes of the
 // prod configuration, the control plane included, so it carries no taint.
 func TestKindProdControlPlaneTakesWorkloads(t *testing.T) {
-	data, err := os.ReadFile("../kind-config-prod.yaml")
+	data, err := os.ReadFile("config-prod.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,4 +80,15 @@ func TestKindProdControlPlaneTakesWorkloads(t *testing.T) {
 	if patch.Kind != "InitConfiguration" || patch.NodeRegistration.Taints == nil || len(*patch.NodeRegistration.Taints) != 0 {
 		t.Fatalf("control plane patch %q does not clear its taints", cp.KubeadmConfigPatches[0])
 	}
+}
+
+// mountsDataDir says the node mounts the host's database folder at the
+// same path, where the dev overlay's hostPath volume points.
+func mountsDataDir(n v1alpha4.Node) bool {
+	for _, m := range n.ExtraMounts {
+		if m.HostPath == stack.DevDataDir && m.ContainerPath == stack.DevDataDir {
+			return true
+		}
+	}
+	return false
 }

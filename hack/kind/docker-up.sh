@@ -10,15 +10,11 @@
 #  - Where a privileged container fails because the machine's capability
 #    bounding set lacks what privileged asks for (some VMs), that dockerd
 #    runs with hack/kind/runc-wrapper as its default runtime.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cache=${KUBECTL_STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-stack}
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
 state="$cache/docker"
 guard=KSTACK-DOCKER-GUARD
 mkdir -p "$state"
-
-log() { echo "docker-up: $*" >&2; }
 
 probe_image() {
   docker image inspect kubectl-stack/probe:local >/dev/null 2>&1 && return 0

@@ -11,7 +11,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/imagebuild"
+	"github.com/kubectl-stack/kubectl-stack/hack/images/imagebuild"
 	"github.com/kubectl-stack/kubectl-stack/pkg/images"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/imagebuild"
+	"github.com/kubectl-stack/kubectl-stack/hack/images/imagebuild"
 )
 
 // kustomizationImages reads the images: list of a kustomization.

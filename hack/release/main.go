@@ -25,7 +25,7 @@ import (
 
 	"golang.org/x/mod/semver"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/imagebuild"
+	"github.com/kubectl-stack/kubectl-stack/hack/images/imagebuild"
 )
 
 // AllPlatforms are the ones the krew manifest lists.

@@ -174,6 +174,10 @@ func TestDatabaseMatchesPkgStack(t *testing.T) {
 			t.Errorf("%s: mysql replicas=%d serviceName=%s", r.name, *db.Spec.Replicas, db.Spec.ServiceName)
 		}
 		checkSelector(t, r.name, db.Spec.Selector, db.Spec.Template.Labels, stack.Database)
+		sc := db.Spec.Template.Spec.SecurityContext
+		if sc == nil || *sc.RunAsUser != stack.DatabaseUID || *sc.RunAsGroup != stack.DatabaseUID || *sc.FSGroup != stack.DatabaseUID {
+			t.Errorf("%s: the database's pod security context %+v, want uid, gid and fsGroup %d", r.name, sc, stack.DatabaseUID)
+		}
 		if got := db.Spec.Template.Spec.Containers[0].Name; got != stack.MySQLContainer {
 			t.Errorf("%s: database container %q, want %q (backup execs into it)", r.name, got, stack.MySQLContainer)
 		}

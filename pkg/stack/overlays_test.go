@@ -25,6 +25,8 @@ func TestDevKeepsDataOnAHostPathVolumeBoundToTheClaim(t *testing.T) {
 	switch {
 	case pv.Spec.HostPath == nil:
 		t.Error("dev PV is not hostPath")
+	case pv.Spec.HostPath.Path != stack.DevDataDir:
+		t.Errorf("dev PV's folder %s, want %s", pv.Spec.HostPath.Path, stack.DevDataDir)
 	case claim.Spec.StorageClassName == nil || *claim.Spec.StorageClassName != pv.Spec.StorageClassName:
 		t.Errorf("claim storageClassName %v does not match the PV's %q", claim.Spec.StorageClassName, pv.Spec.StorageClassName)
 	case pv.Spec.ClaimRef == nil || pv.Spec.ClaimRef.Name != stack.MySQLClaim || pv.Spec.ClaimRef.Namespace != stack.Namespace:

@@ -105,6 +105,15 @@ const (
 // MySQLClaim is the claim the StatefulSet creates for MySQLPod.
 const MySQLClaim = MySQLClaimTemplate + "-" + MySQLPod
 
+// The database's user and its dev volume: the pod runs as DatabaseUID
+// (uid and gid, the official image's mysql user), and dev keeps its data in
+// DevDataDir on the node, a hostPath volume that kubelet never chowns, so
+// hack/ creates the folder owned by that user (hack/lib.sh says the same).
+const (
+	DatabaseUID = 999
+	DevDataDir  = "/var/lib/kubectl-stack/mysql"
+)
+
 // The binary log archiver (components/binlog-archive): its Deployment, the
 // ConfigMap it reports its status in, its metrics port, and the database
 // user it connects as.
@@ -117,7 +126,7 @@ const (
 )
 
 // The project's own images, as the manifests name them (before an overlay's
-// tag or digest). The release builds them (internal/imagebuild); every other
+// tag or digest). The release builds them (hack/images/imagebuild); every other
 // image of the stack is a public one.
 const (
 	WatcherImage = "kubectl-stack/watcher"

@@ -12,13 +12,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+	"github.com/kubectl-stack/kubectl-stack/testrig/localcluster"
 )
 
 // clusterEnv picks the cluster the same tests run on: "local" (hack/'s
 // local node, the default) or "kind" (a kind cluster of three real nodes
-// from hack/kind-config-prod.yaml).
+// from hack/kind/config-prod.yaml).
 const clusterEnv = "KUBECTL_STACK_E2E_CLUSTER"
 
 // testCluster is what the tests need of a cluster beyond its API.
@@ -57,7 +57,7 @@ func newTestCluster(stateDir string) (testCluster, error) {
 	}
 }
 
-// localTestCluster is hack/'s local node (internal/localcluster).
+// localTestCluster is hack/'s local node (testrig/localcluster).
 type localTestCluster struct{ dir string }
 
 func (c *localTestCluster) up(dataDir string) (string, error) {

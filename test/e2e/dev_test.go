@@ -17,9 +17,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/steps"
 	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+	"github.com/kubectl-stack/kubectl-stack/testrig/steps"
 )
 
 // appliedObjects is how many objects the suite's overlays/dev holds.
@@ -31,15 +31,17 @@ var appliedObjects = func() int {
 	return len(objs)
 }()
 
-// The dev overlay on the real node, step by step as a user would go.
+// The dev overlay on the real node, step by step as a user would go. The
+// steps of the demo scope are what `make demo` promises.
 func TestDevStack(t *testing.T) {
+	demo := []string{steps.Demo}
 	steps.Run(t, []steps.Step{
-		{Name: "apply -k overlays/dev creates the stack and waits until it is ready", Fn: applyDev},
-		{Name: "3 web pods run with distinct IPs, mysql-0 is ready on its hostPath volume, the watcher covers every node", Fn: podsRun},
-		{Name: "NodePort 30080 is answered by every web pod with its own IP and serving-host", Fn: nodePortAnswers},
-		{Name: "status shows live serving-hosts, the bound volume, a replaced pod, and health as its exit code", Fn: statusShowsTheStack},
-		{Name: "CoreDNS resolves the stack's names and kube-router enforces its NetworkPolicies", Fn: dnsAndPolicies},
-		{Name: "netcheck: static verdicts, live probes and expectations agree; free queries answer by exit code", Fn: netcheckHolds},
+		{Name: "apply -k overlays/dev creates the stack and waits until it is ready", Fn: applyDev, Scopes: demo},
+		{Name: "3 web pods run with distinct IPs, mysql-0 is ready on its hostPath volume, the watcher covers every node", Fn: podsRun, Scopes: demo},
+		{Name: "NodePort 30080 is answered by every web pod with its own IP and serving-host", Fn: nodePortAnswers, Scopes: demo},
+		{Name: "status shows live serving-hosts, the bound volume, a replaced pod, and health as its exit code", Fn: statusShowsTheStack, Scopes: demo},
+		{Name: "CoreDNS resolves the stack's names and kube-router enforces its NetworkPolicies", Fn: dnsAndPolicies, Scopes: demo},
+		{Name: "netcheck: static verdicts, live probes and expectations agree; free queries answer by exit code", Fn: netcheckHolds, Scopes: demo},
 		{Name: "netcheck fails on exactly the rows a policy opening MySQL to all opens, statically and live", Fn: netcheckCatchesAnOpenDatabase},
 		{Name: "the watcher reports a pod's create, updates and delete in kubectl stack events", Fn: eventsReported},
 		{Name: "kubectl stack events -f streams new events, survives a watcher pod's replacement, ends cleanly on Ctrl-C", Fn: eventsFollow},

@@ -23,8 +23,8 @@ import (
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+	"github.com/kubectl-stack/kubectl-stack/testrig/localcluster"
 )
 
 const (
@@ -33,13 +33,13 @@ const (
 	// kindClusterName is the tests' own kind cluster; a user's are never touched.
 	kindClusterName = "kstack-e2e"
 	// kindConfig is the configuration users run prod with: three nodes.
-	kindConfig = "../../hack/kind-config-prod.yaml"
+	kindConfig = "../../hack/kind/config-prod.yaml"
 )
 
 // kindImages are the images of hack/images/build.sh the tests run.
 var kindImages = []string{"busybox", "nginx", "mysql", "watcher", "plugin"}
 
-// kindTestCluster is a kind cluster of hack/kind-config-prod.yaml, changed
+// kindTestCluster is a kind cluster of hack/kind/config-prod.yaml, changed
 // only where a test run must differ from a user's cluster: its name, a free
 // port for the NodePort on loopback, the tests' data folder and registry
 // configuration mounted into every node.
@@ -74,7 +74,7 @@ func (c *kindTestCluster) up(dataDir string) (string, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return "", err
 	}
-	if err := os.Chown(dataDir, 999, 999); err != nil {
+	if err := os.Chown(dataDir, stack.DatabaseUID, stack.DatabaseUID); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(c.registryHostsDir(), 0o755); err != nil {

@@ -22,10 +22,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/controlplane"
-	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
-	"github.com/kubectl-stack/kubectl-stack/internal/node"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+	"github.com/kubectl-stack/kubectl-stack/testrig/controlplane"
+	"github.com/kubectl-stack/kubectl-stack/testrig/localcluster"
+	"github.com/kubectl-stack/kubectl-stack/testrig/node"
 )
 
 var env struct {
@@ -139,12 +139,12 @@ func setUp() error {
 }
 
 // stateDir is the tests' cluster folder: KUBECTL_STACK_E2E_STATE, or
-// ~/.cache/kubectl-stack/e2e-cluster.
+// e2e-cluster in hack/'s cache folder (localcluster.CacheDir).
 func stateDir() string {
 	if d := os.Getenv("KUBECTL_STACK_E2E_STATE"); d != "" {
 		return d
 	}
-	return filepath.Join(filepath.Dir(localcluster.StateDir()), "e2e-cluster")
+	return filepath.Join(localcluster.CacheDir(), "e2e-cluster")
 }
 
 // buildPlugin builds kubectl-stack into a folder that goes first on PATH,

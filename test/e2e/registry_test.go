@@ -19,10 +19,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/pki"
-	"github.com/kubectl-stack/kubectl-stack/internal/registry"
 	"github.com/kubectl-stack/kubectl-stack/pkg/images"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+	"github.com/kubectl-stack/kubectl-stack/testrig/pki"
+	"github.com/kubectl-stack/kubectl-stack/testrig/registry"
 )
 
 // imageRegistry is a real registry (distribution) on the node's address:

@@ -29,9 +29,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/pki"
-	"github.com/kubectl-stack/kubectl-stack/internal/registry"
 	"github.com/kubectl-stack/kubectl-stack/pkg/images"
+	"github.com/kubectl-stack/kubectl-stack/testrig/pki"
+	"github.com/kubectl-stack/kubectl-stack/testrig/registry"
 )
 
 var (

@@ -23,10 +23,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/controlplane"
 	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
 	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 	"github.com/kubectl-stack/kubectl-stack/pkg/cmd"
+	"github.com/kubectl-stack/kubectl-stack/testrig/controlplane"
 )
 
 var cp *controlplane.ControlPlane

@@ -16,7 +16,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/imagebuild"
+	"github.com/kubectl-stack/kubectl-stack/hack/images/imagebuild"
 	"github.com/kubectl-stack/kubectl-stack/pkg/images"
 )
 

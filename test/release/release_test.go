@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/controlplane"
+	"github.com/kubectl-stack/kubectl-stack/testrig/controlplane"
 )
 
 const (

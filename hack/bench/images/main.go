@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/kubectl-stack/kubectl-stack/hack/bench/kit"
-	"github.com/kubectl-stack/kubectl-stack/internal/registry"
 	"github.com/kubectl-stack/kubectl-stack/pkg/images"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+	"github.com/kubectl-stack/kubectl-stack/testrig/registry"
 )
 
 const version = "v0.0.0-bench"

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/kubectl-stack/kubectl-stack/hack/bench/kit"
-	"github.com/kubectl-stack/kubectl-stack/internal/node"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+	"github.com/kubectl-stack/kubectl-stack/testrig/node"
 )
 
 func main() {

@@ -27,8 +27,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/kubectl-stack/kubectl-stack/hack/bench/kit"
-	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
 	"github.com/kubectl-stack/kubectl-stack/pkg/events"
+	"github.com/kubectl-stack/kubectl-stack/testrig/localcluster"
 )
 
 const namespace = "bench"

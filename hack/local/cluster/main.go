@@ -1,10 +1,10 @@
 // Command localcluster runs hack/'s local cluster: a real control plane and
 // one real node on this machine, built from the Go module proxy and Debian
-// packages (hack/cluster-up.sh builds what it needs first).
+// packages (hack/local/up.sh builds what it needs first).
 //
-//	go run ./hack/localcluster up     # clear leftovers, start, wait until ready
-//	go run ./hack/localcluster up 2   # the same, plus 2 kwok-simulated nodes
-//	go run ./hack/localcluster down   # stop what up started, remove its state
+//	go run ./hack/local/cluster up     # clear leftovers, start, wait until ready
+//	go run ./hack/local/cluster up 2   # the same, plus 2 kwok-simulated nodes
+//	go run ./hack/local/cluster down   # stop what up started, remove its state
 //
 // up prints the kubeconfig path. Binaries come from KUBECTL_STACK_BIN_DIR,
 // images from KUBECTL_STACK_IMAGES_DIR. State lives in KUBECTL_STACK_STATE,
@@ -17,7 +17,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/localcluster"
+	"github.com/kubectl-stack/kubectl-stack/testrig/localcluster"
 )
 
 func main() {

@@ -18,8 +18,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/controlplane"
-	"github.com/kubectl-stack/kubectl-stack/internal/pki"
+	"github.com/kubectl-stack/kubectl-stack/testrig/controlplane"
+	"github.com/kubectl-stack/kubectl-stack/testrig/pki"
 )
 
 // Options describe one registry.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The kind path of `make demo`: create the kind cluster of hack/kind-config.yaml,
+# The kind path of `make demo`: create the kind cluster of hack/kind/config.yaml,
 # load the images the dev overlay runs, apply overlays/dev and show the stack.
-#   hack/kind-up.sh          dev: one node
-#   hack/kind-up.sh prod     prod: three nodes (create the prod Secret first:
+#   hack/kind/up.sh          dev: one node
+#   hack/kind/up.sh prod     prod: three nodes (create the prod Secret first:
 #                            README); its images are pulled by digest
 #
 # The node image: $KIND_NODE_IMAGE when set (a Docker user with internet:
@@ -10,13 +10,13 @@
 # usual), else the one hack/kind/build-node-image.sh builds here with no
 # registry; the images of hack/images/build.sh are then loaded into the nodes.
 # Docker: the running daemon, else hack/kind/docker-up.sh starts one.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
 cd "$root"
 variant=${1:-dev}
-config=hack/kind-config.yaml
-[ "$variant" = prod ] && config=hack/kind-config-prod.yaml
-name=$(awk '/^name:/ {print $2}' "$config")
+config=hack/kind/config.yaml
+[ "$variant" = prod ] && config=hack/kind/config-prod.yaml
+name=$(kind_cluster_name "$config")
 
 hack/kind/docker-up.sh
 offline=false
@@ -34,9 +34,9 @@ command -v kind >/dev/null || { echo "kind is not installed: go install sigs.k8s
 if ! kind get clusters 2>/dev/null | grep -qx "$name"; then
   kind create cluster --config "$config" --image "$KIND_NODE_IMAGE"
 fi
-# The database runs as uid 999; kubelet never chowns a hostPath volume.
+# The database's folder, owned by its user: kubelet never chowns a hostPath volume.
 for n in $(kind get nodes --name "$name"); do
-  docker exec "$n" sh -c 'mkdir -p /var/lib/kubectl-stack/mysql && chown 999:999 /var/lib/kubectl-stack/mysql'
+  docker exec "$n" sh -c "mkdir -p $data_dir && chown $database_uid:$database_uid $data_dir"
 done
 
 if [ "$variant" = dev ]; then
@@ -50,7 +50,7 @@ if [ "$variant" = dev ]; then
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
     for p in watcher kubectl-stack; do
-      go run ./hack/imagebuild -program "kubectl-stack/$p" -ref "kubectl-stack/$p:dev" -out "$tmp/$p.tar"
+      go run ./hack/images/wrap -program "kubectl-stack/$p" -ref "kubectl-stack/$p:dev" -out "$tmp/$p.tar"
       kind load image-archive "$tmp/$p.tar" --name "$name"
     done
   fi

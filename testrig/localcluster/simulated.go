@@ -16,8 +16,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/controlplane"
-	"github.com/kubectl-stack/kubectl-stack/internal/node"
+	"github.com/kubectl-stack/kubectl-stack/testrig/controlplane"
+	"github.com/kubectl-stack/kubectl-stack/testrig/node"
 )
 
 // simulatedCapacity is what each simulated node offers.

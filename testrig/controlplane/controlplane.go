@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/pki"
+	"github.com/kubectl-stack/kubectl-stack/testrig/pki"
 )
 
 // BinDirEnv names the folder holding the binaries.
@@ -41,7 +41,7 @@ const (
 // Options tune Start.
 type Options struct {
 	// Detach starts the processes in their own session so they outlive the
-	// program that started them (hack/localcluster); PIDs says which they are.
+	// program that started them (hack/local/cluster); PIDs says which they are.
 	Detach bool
 	// NodeIP and NodeName, when set, make a control plane for a real node:
 	// the API server listens on and advertises NodeIP with a certificate

@@ -19,7 +19,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/controlplane"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+	"github.com/kubectl-stack/kubectl-stack/testrig/controlplane"
 )
 
 // Network facts of the local node.
@@ -104,9 +105,9 @@ func (n *Node) prepareHost(context.Context) error {
 	if err := os.MkdirAll(n.cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	// The database runs as uid/gid 999 and kubelet never applies fsGroup to
+	// The database runs as stack.DatabaseUID and kubelet never applies fsGroup to
 	// hostPath volumes.
-	if err := os.Chown(n.cfg.DataDir, 999, 999); err != nil {
+	if err := os.Chown(n.cfg.DataDir, stack.DatabaseUID, stack.DatabaseUID); err != nil {
 		return err
 	}
 	if err := setSysctls(n.cfg.Dir); err != nil {

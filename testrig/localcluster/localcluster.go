@@ -1,5 +1,5 @@
 // Package localcluster runs hack/'s local cluster: a real control plane and
-// one real node on this machine. hack/localcluster and the end-to-end tests
+// one real node on this machine. hack/local/cluster and the end-to-end tests
 // use it; both stop only the processes it started, by PID.
 package localcluster
 
@@ -15,8 +15,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/controlplane"
-	"github.com/kubectl-stack/kubectl-stack/internal/node"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+	"github.com/kubectl-stack/kubectl-stack/testrig/controlplane"
+	"github.com/kubectl-stack/kubectl-stack/testrig/node"
 )
 
 // NodeName is the local node's name.
@@ -25,23 +26,36 @@ const NodeName = "stack-node"
 // DataDir is the dev overlay's hostPath folder for the database: the
 // user's data, which outlives clusters. The end-to-end tests use a folder
 // of their own.
-const DataDir = "/var/lib/kubectl-stack/mysql"
+const DataDir = stack.DevDataDir
 
 // programs are the names of the processes up starts; down stops a recorded
 // PID only while it still runs one of them.
 var programs = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
 	"containerd", "kubelet", "kube-proxy", "kube-router", "kwok"}
 
+// CacheDir is where hack/ keeps what it builds and starts, as hack/lib.sh
+// says: KUBECTL_STACK_CACHE, else kubectl-stack under XDG_CACHE_HOME or
+// ~/.cache.
+func CacheDir() string {
+	if d := os.Getenv("KUBECTL_STACK_CACHE"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "kubectl-stack")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "kubectl-stack")
+}
+
 // StateDir is where the cluster keeps its state: KUBECTL_STACK_STATE, or
-// ~/.cache/kubectl-stack/cluster. There is one local cluster per machine (it
-// owns the bridge, the pod cgroup and NodePort 30080): the end-to-end tests
-// keep their state elsewhere and refuse to start while this one runs.
+// cluster in CacheDir. There is one local cluster per machine (it owns the
+// bridge, the pod cgroup and NodePort 30080): the end-to-end tests keep
+// their state elsewhere and refuse to start while this one runs.
 func StateDir() string {
 	if d := os.Getenv("KUBECTL_STACK_STATE"); d != "" {
 		return d
 	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "kubectl-stack", "cluster")
+	return filepath.Join(CacheDir(), "cluster")
 }
 
 // ImagesDirEnv names the folder of hack/images/build.sh's image tarballs.
@@ -62,7 +76,7 @@ func Up(dir, dataDir string) (string, error) {
 	}
 	images := os.Getenv(ImagesDirEnv)
 	if images == "" {
-		return "", errors.New(ImagesDirEnv + " is not set: run hack/cluster-up.sh or make test, which build the images")
+		return "", errors.New(ImagesDirEnv + " is not set: run hack/local/up.sh or make test, which build the images")
 	}
 	ip, err := node.PrimaryIP()
 	if err != nil {
@@ -92,7 +106,7 @@ func Up(dir, dataDir string) (string, error) {
 		err = werr
 	}
 	if err != nil {
-		return "", fmt.Errorf("%w (logs in %s; hack/cluster-down.sh removes it)", err, dir)
+		return "", fmt.Errorf("%w (logs in %s; hack/local/down.sh removes it)", err, dir)
 	}
 	return cp.Kubeconfig, nil
 }

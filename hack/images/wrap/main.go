@@ -2,11 +2,11 @@
 // `kind load image-archive` accept, with no registry and no Docker: a root
 // filesystem tarball wrapped as a one-layer image, or one of the project's
 // own images for this machine's platform, built by the release's code
-// (internal/imagebuild), so the image tested is the image shipped:
+// (hack/images/imagebuild), so the image tested is the image shipped:
 //
-//	go run ./hack/imagebuild -layer rootfs.tar -ref nginx:1.27 -out nginx.tar \
+//	go run ./hack/images/wrap -layer rootfs.tar -ref nginx:1.27 -out nginx.tar \
 //	    -entrypoint /usr/sbin/nginx -user 101 -env PATH=/usr/bin:/bin
-//	go run ./hack/imagebuild -program kubectl-stack/watcher -ref kubectl-stack/watcher:dev -out watcher.tar
+//	go run ./hack/images/wrap -program kubectl-stack/watcher -ref kubectl-stack/watcher:dev -out watcher.tar
 package main
 
 import (
@@ -24,7 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/kubectl-stack/kubectl-stack/internal/imagebuild"
+	"github.com/kubectl-stack/kubectl-stack/hack/images/imagebuild"
 )
 
 // list is a repeatable string flag.

@@ -104,7 +104,7 @@ func Image(ctx context.Context, p Program, o Options, plat v1.Platform) (v1.Imag
 	}
 	img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 	img, err = mutate.Append(img, mutate.Addendum{Layer: layer, History: v1.History{
-		Created: v1.Time{Time: o.Created}, CreatedBy: "go build " + p.Package, Comment: "internal/imagebuild",
+		Created: v1.Time{Time: o.Created}, CreatedBy: "go build " + p.Package, Comment: "hack/images/imagebuild",
 	}})
 	if err != nil {
 		return nil, err
