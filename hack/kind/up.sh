@@ -3,7 +3,7 @@
 # load the images the dev overlay runs, apply overlays/dev and show the stack.
 #   hack/kind/up.sh          dev: one node
 #   hack/kind/up.sh prod     prod: three nodes (create the prod Secret first:
-#                            README); its images are pulled by digest
+#                            docs/overlays.md); its images are pulled by digest
 #
 # The node image: $KIND_NODE_IMAGE when set (a Docker user with internet:
 # KIND_NODE_IMAGE=kindest/node:v1.37.2, and the public images are pulled as

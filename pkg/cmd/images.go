@@ -91,9 +91,7 @@ func (o *ImagesOptions) Run(context.Context) error {
 	if err != nil {
 		return err
 	}
-	if archive != nil {
-		defer archive.Close()
-	}
+	defer archive.Close()
 	var rows []imageRow
 	for _, u := range images.Uses(r.Objects) {
 		ref, err := images.Parse(u.Image)
@@ -113,7 +111,8 @@ func (o *ImagesOptions) Run(context.Context) error {
 	}})
 }
 
-// openArchive opens the release's image archive when one is named.
+// openArchive opens the release's image archive when one is named (nil,
+// whose Close does nothing, when none is).
 func openArchive(file string) (*images.Archive, error) {
 	if file == "" {
 		return nil, nil
@@ -284,9 +283,7 @@ func (o *ImagesPushOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if archive != nil {
-		defer archive.Close()
-	}
+	defer archive.Close()
 	pushed, err := images.Push(ctx, images.PushOptions{
 		Images: picked, Archive: archive, From: o.From, To: o.To,
 		Keychain: authn.DefaultKeychain, Progress: o.ErrOut,

@@ -2,6 +2,10 @@ package cmd
 
 import (
 	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os"
 	"regexp"
 	"slices"
@@ -171,5 +175,66 @@ func TestREADMEExitCodes(t *testing.T) {
 	want := []string{"0", "1", "2", "3"}
 	if !slices.Equal(got, want) || ExitOK != 0 || ExitFailure != 1 || ExitUsage != 2 || ExitNotDeployed != 3 {
 		t.Fatalf("README exit statuses %v; exit.go has %d %d %d %d", got, ExitOK, ExitFailure, ExitUsage, ExitNotDeployed)
+	}
+}
+
+// documentKinds reads the const block of kinds.go: every documentKind.
+func documentKinds(t *testing.T) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "kinds.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, decl := range f.Decls {
+		gen, ok := decl.(*ast.GenDecl)
+		if !ok || gen.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gen.Specs {
+			v := spec.(*ast.ValueSpec)
+			if id, ok := v.Type.(*ast.Ident); ok && id.Name == "documentKind" {
+				kinds = append(kinds, strings.Trim(v.Values[0].(*ast.BasicLit).Value, `"`))
+			}
+		}
+	}
+	return kinds
+}
+
+// The README lists every kind -o prints, and only those: the const block
+// of kinds.go.
+func TestREADMEKinds(t *testing.T) {
+	var listed []string
+	for _, row := range readmeTable(t, "kinds") {
+		listed = append(listed, row[0])
+	}
+	slices.Sort(listed)
+	want := documentKinds(t)
+	slices.Sort(want)
+	if !slices.Equal(listed, want) {
+		t.Errorf("README's kinds %v; kinds.go has %v", listed, want)
+	}
+}
+
+// Every output is built with a kind of the const block, never a string of
+// its own: a verb's kind cannot go missing from the README's list.
+func TestOutputsUseTheKinds(t *testing.T) {
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pkgs {
+		ast.Inspect(p, func(n ast.Node) bool {
+			kv, ok := n.(*ast.KeyValueExpr)
+			if !ok {
+				return true
+			}
+			key, isIdent := kv.Key.(*ast.Ident)
+			if _, lit := kv.Value.(*ast.BasicLit); isIdent && key.Name == "kind" && lit {
+				t.Errorf("%s: an output's kind written as a string; add it to kinds.go", fset.Position(kv.Pos()))
+			}
+			return true
+		})
 	}
 }

@@ -141,8 +141,13 @@ func OpenArchive(file string) (*Archive, error) {
 	return a, nil
 }
 
-// Close removes the unpacked archive.
-func (a *Archive) Close() error { return os.RemoveAll(a.dir) }
+// Close removes the unpacked archive; a nil Archive has nothing to remove.
+func (a *Archive) Close() error {
+	if a == nil {
+		return nil
+	}
+	return os.RemoveAll(a.dir)
+}
 
 func (a *Archive) load() error {
 	if err := untar(a.Path, a.dir); err != nil {

@@ -43,7 +43,7 @@ func Explain(err error) error {
 	case IsTimeout(err):
 		msg = "timed out: " + OneLine(err) + " (raise --request-timeout, or check the API server's load)"
 	case apierrors.IsForbidden(err):
-		msg = fmt.Sprintf("forbidden: %s (ask a cluster admin for the role the README's RBAC section lists)", reason(err))
+		msg = fmt.Sprintf("forbidden: %s (ask a cluster admin for the role docs/security.md lists: hack/rbac/kubectl-stack-user.yaml)", reason(err))
 	case apierrors.IsUnauthorized(err):
 		msg = "unauthorized: the cluster rejected your credentials (check --kubeconfig, --context and --token)"
 	case errors.As(err, &noMatch):

@@ -36,8 +36,13 @@ func Watch(ctx context.Context, clients *kube.Clients, ns string, lagWarning tim
 		return kube.Explain(watchErr)
 	}
 	for {
-		if !pods.changed(ctx) || !sleep(ctx, settle) {
+		if !pods.changed(ctx) {
 			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(settle):
 		}
 		if err := draw(Collect(ctx, clients, ns, lagWarning)); err != nil || ctx.Err() != nil {
 			return err
@@ -73,8 +78,10 @@ func (p *podWatch) stop() {
 func (p *podWatch) changed(ctx context.Context) bool {
 	for {
 		if p.w == nil {
-			if !sleep(ctx, rewatchAfter) {
+			select {
+			case <-ctx.Done():
 				return false
+			case <-time.After(rewatchAfter):
 			}
 			if p.start(ctx) == nil {
 				return true
@@ -91,17 +98,5 @@ func (p *podWatch) changed(ctx context.Context) bool {
 			p.stop()
 			p.w = nil
 		}
-	}
-}
-
-// sleep waits d, or less when ctx ends, and says whether ctx is still on.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

@@ -1,5 +1,5 @@
 // Command report turns the rows the benchmarks recorded (BENCH_RESULTS, one
-// tab-separated row per line) into the README's performance table and a PNG
+// tab-separated row per line) into docs/benchmarks.md's table and a PNG
 // chart of each ratio against its target.
 //
 //	go run ./hack/bench/report --in results.tsv --md docs/benchmarks.md --png docs/benchmarks.png
