@@ -85,11 +85,9 @@ func stackCmdOn(t *testing.T, kubeconfig string, stderr io.Writer, args ...strin
 		errW = io.MultiWriter(&errOut, stderr)
 	}
 	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: errW}
-	root := cmd.NewCmdStack(streams)
-	root.SetArgs(append([]string{"--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(t.TempDir(), "cache")}, args...))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	code := cmd.HandleError(root.ExecuteContext(ctx), errW)
+	code := cmd.Execute(ctx, streams, append([]string{"--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(t.TempDir(), "cache")}, args...))
 	return result{stdout: out.String(), stderr: errOut.String(), code: code}
 }
 
