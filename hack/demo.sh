@@ -34,7 +34,7 @@ export PATH="$root/bin:$PATH"
 bin/kubectl-stack apply -k overlays/dev
 echo
 bin/kubectl-stack status
-ip=$(awk '$2 == "00000000" {print $1; exit}' /proc/net/route | xargs -I{} ip -4 -o addr show dev {} | awk '{split($4, a, "/"); print a[1]; exit}')
+ip=$(primary_address)
 echo
 echo "web tier:   http://$ip:30080/   (serving-host as JSON: http://$ip:30080/serving-host)"
 echo "kubeconfig: export KUBECONFIG=$kubeconfig"

@@ -23,6 +23,14 @@ database_uid=999
 # log prints a line on stderr, after the script's name.
 log() { echo "$(basename "$0" .sh): $*" >&2; }
 
+# primary_interface and primary_address: the default route's interface and
+# this machine's own address on it, the only address besides loopback that
+# hack/ sends anything to.
+primary_interface() { awk '$2 == "00000000" {print $1; exit}' /proc/net/route; }
+primary_address() {
+  ip -4 -o addr show dev "$(primary_interface)" | awk '{split($4, a, "/"); print a[1]; exit}'
+}
+
 # kind_cluster_name CONFIG prints the cluster name a kind configuration sets.
 kind_cluster_name() { awk '/^name:/ {print $2}' "$1"; }
 

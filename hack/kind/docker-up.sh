@@ -25,11 +25,6 @@ privileged_runs() {
   probe_image && docker run --rm --privileged kubectl-stack/probe:local true >"$state/probe.log" 2>&1
 }
 
-primary_interface() { awk '$2 == "00000000" {print $1; exit}' /proc/net/route; }
-primary_address() {
-  ip -4 -o addr show dev "$(primary_interface)" | awk '{split($4, a, "/"); print a[1]; exit}'
-}
-
 start_dockerd() { # [runtime-wrapper]
   local args=(--dns "$(primary_address)")
   if [ -n "${1:-}" ]; then
