@@ -35,19 +35,12 @@ func Watch(ctx context.Context, clients *kube.Clients, ns string, lagWarning tim
 	if watchErr != nil {
 		return kube.Explain(watchErr)
 	}
-	for {
-		if !pods.changed(ctx) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(settle):
-		}
+	for pods.changed(ctx) {
 		if err := draw(Collect(ctx, clients, ns, lagWarning)); err != nil || ctx.Err() != nil {
 			return err
 		}
 	}
+	return nil
 }
 
 // podWatch watches the stack's pods, watching again when the server ends
@@ -58,8 +51,16 @@ type podWatch struct {
 	w      watch.Interface
 }
 
+// start watches from now on: from the resource version of a list, so the
+// pods that are there already are not reported as added.
 func (p *podWatch) start(ctx context.Context) error {
-	w, err := p.client.CoreV1().Pods(p.ns).Watch(ctx, metav1.ListOptions{LabelSelector: stack.LabelInstance + "=" + stack.Instance})
+	opts := metav1.ListOptions{LabelSelector: stack.LabelInstance + "=" + stack.Instance}
+	list, err := p.client.CoreV1().Pods(p.ns).List(ctx, metav1.ListOptions{LabelSelector: opts.LabelSelector, Limit: 1})
+	if err != nil {
+		return err
+	}
+	opts.ResourceVersion = list.ResourceVersion
+	w, err := p.client.CoreV1().Pods(p.ns).Watch(ctx, opts)
 	if err == nil {
 		p.w = w
 	}
@@ -69,13 +70,36 @@ func (p *podWatch) start(ctx context.Context) error {
 func (p *podWatch) stop() {
 	if p.w != nil {
 		p.w.Stop()
+		p.w = nil
 	}
 }
 
-// changed waits for a change and says whether one came before ctx ended.
-// A watch the server ended is started again; the new one counts as a
-// change, since the old one may have missed some.
+// changed waits for a change and for the burst it starts to settle, and
+// says whether one came before ctx ended.
 func (p *podWatch) changed(ctx context.Context) bool {
+	if !p.next(ctx) {
+		return false
+	}
+	settled := time.After(settle)
+	events := p.w.ResultChan()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-settled:
+			return true
+		case ev, ok := <-events:
+			if !ok || ev.Type == watch.Error {
+				p.stop()
+				events = nil // next starts another
+			}
+		}
+	}
+}
+
+// next waits for one change. A watch the server ended is started again;
+// the new one counts as a change, since the old one may have missed some.
+func (p *podWatch) next(ctx context.Context) bool {
 	for {
 		if p.w == nil {
 			select {
@@ -96,7 +120,6 @@ func (p *podWatch) changed(ctx context.Context) bool {
 				return true
 			}
 			p.stop()
-			p.w = nil
 		}
 	}
 }
