@@ -20,8 +20,11 @@ source "$root/hack/versions.env"
 data_dir=/var/lib/kubectl-stack/mysql
 database_uid=999
 
-# log prints a line on stderr, after the script's name.
-log() { echo "$(basename "$0" .sh): $*" >&2; }
+# log prints a line on stderr, after the script's path in hack/ (kind/test).
+log() {
+  local name=${0##*hack/}
+  echo "${name%.sh}: $*" >&2
+}
 
 # primary_interface and primary_address: the default route's interface and
 # this machine's own address on it, the only address besides loopback that
