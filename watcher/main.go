@@ -30,6 +30,7 @@ import (
 func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig for out-of-cluster use (default: in-cluster)")
 	allNodes := flag.Bool("all-nodes", false, "watch the pods of every node, not only $NODE_NAME's")
+	namespace := flag.String("namespace", os.Getenv("POD_NAMESPACE"), "watch the pods of this namespace only (default $POD_NAMESPACE; empty: every namespace, which needs a ClusterRole)")
 	listen := flag.String("listen", ":9090", "address of /healthz, /readyz and /metrics")
 	memoryLimit := flag.String("memory-limit", "32Mi", "soft memory limit of Go's garbage collector (GOMEMLIMIT, when set, wins)")
 	showVersion := flag.Bool("version", false, "print the version and exit")
@@ -42,15 +43,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "watcher:", err)
 		os.Exit(2)
 	}
-	if err := run(*kubeconfig, *allNodes, *listen); err != nil {
+	if err := run(*kubeconfig, scope{node: os.Getenv("NODE_NAME"), allNodes: *allNodes, namespace: *namespace}, *listen); err != nil {
 		fmt.Fprintln(os.Stderr, "watcher:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubeconfig string, allNodes bool, listen string) error {
-	node := os.Getenv("NODE_NAME")
-	if node == "" && !allNodes {
+func run(kubeconfig string, sc scope, listen string) error {
+	if sc.node == "" && !sc.allNodes {
 		return errors.New("NODE_NAME is not set: set it from the downward API (spec.nodeName), or pass --all-nodes")
 	}
 	cfg, err := restConfig(kubeconfig)
@@ -66,7 +66,7 @@ func run(kubeconfig string, allNodes bool, listen string) error {
 
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	var synced atomic.Bool
-	w := newWatcher(client, log, node, allNodes)
+	w := newWatcher(client, log, sc)
 	srv := &http.Server{Addr: listen, Handler: handler(&synced, w.metrics), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {

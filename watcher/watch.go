@@ -17,18 +17,25 @@ import (
 	"k8s.io/client-go/tools/cache"
 )
 
+// scope is which pods a watcher watches: those of one node (or every node),
+// in one namespace (or every namespace).
+type scope struct {
+	node      string
+	allNodes  bool
+	namespace string
+}
+
 // watcher logs the lifecycle of the pods it watches.
 type watcher struct {
 	client   kubernetes.Interface
 	log      *slog.Logger
-	node     string
-	allNodes bool
+	scope    scope
 	metrics  *metrics
 	informer cache.SharedIndexInformer
 }
 
-func newWatcher(client kubernetes.Interface, log *slog.Logger, node string, allNodes bool) *watcher {
-	w := &watcher{client: client, log: log, node: node, allNodes: allNodes}
+func newWatcher(client kubernetes.Interface, log *slog.Logger, sc scope) *watcher {
+	w := &watcher{client: client, log: log, scope: sc}
 	w.metrics = newMetrics(func() float64 {
 		if w.informer == nil {
 			return 0
@@ -39,10 +46,12 @@ func newWatcher(client kubernetes.Interface, log *slog.Logger, node string, allN
 }
 
 func (w *watcher) run(ctx context.Context, synced *atomic.Bool) error {
-	var opts []informers.SharedInformerOption
-	if !w.allNodes {
+	// One namespace (the stack's, by default): a Role then suffices, and
+	// a stack never sees another's pods.
+	opts := []informers.SharedInformerOption{informers.WithNamespace(w.scope.namespace)}
+	if !w.scope.allNodes {
 		// O(pods on this node) work per DaemonSet pod, not O(pods in the cluster).
-		sel := fields.OneTermEqualSelector("spec.nodeName", w.node).String()
+		sel := fields.OneTermEqualSelector("spec.nodeName", w.scope.node).String()
 		opts = append(opts, informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.FieldSelector = sel }))
 	}
 	// The watcher reads a handful of fields; dropping the bulk keeps the

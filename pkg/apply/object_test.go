@@ -30,7 +30,7 @@ func mapOverlay(t *testing.T, overlay string) []Object {
 // A pair whose kind the overlay lacks fails the test: it would prove nothing.
 func TestMapOrdersByDependency(t *testing.T) {
 	common := [][2]string{
-		{"ClusterRole", "ServiceAccount"},
+		{"Role", "DaemonSet"},
 		{"ConfigMap", "Deployment"},
 		{"Service", "StatefulSet"},
 		{"NetworkPolicy", "Deployment"},

@@ -124,7 +124,8 @@ func TestEveryObjectCarriesTheRecommendedLabelsAndNamespace(t *testing.T) {
 					t.Errorf("%s: %s %s has no %s label", r.name, u.GetKind(), u.GetName(), key)
 				}
 			}
-			clusterScoped := slices.Contains([]string{"Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume"}, u.GetKind())
+			// Nothing else cluster-wide: the stacks of one cluster share no object.
+			clusterScoped := slices.Contains([]string{"Namespace", "PersistentVolume"}, u.GetKind())
 			if !clusterScoped && u.GetNamespace() != stack.Namespace {
 				t.Errorf("%s: %s %s is in namespace %q, want %q", r.name, u.GetKind(), u.GetName(), u.GetNamespace(), stack.Namespace)
 			}
@@ -205,6 +206,8 @@ func TestDatabaseMatchesPkgStack(t *testing.T) {
 	}
 }
 
+// The watcher reads the pods of its own namespace only, through a Role: a
+// ClusterRole would be an object every stack in a cluster shares.
 func TestWatcherMatchesPkgStackAndReadsPodsOnly(t *testing.T) {
 	for _, r := range bothOverlays(t) {
 		var ds appsv1.DaemonSet
@@ -214,11 +217,22 @@ func TestWatcherMatchesPkgStackAndReadsPodsOnly(t *testing.T) {
 		if len(tol) != 1 || tol[0].Operator != corev1.TolerationOpExists || tol[0].Key != "" {
 			t.Errorf("%s: watcher tolerations %+v do not cover every node", r.name, tol)
 		}
-		var role rbacv1.ClusterRole
-		r.get(t, "ClusterRole", "kubectl-stack-watcher", &role)
+		var role rbacv1.Role
+		r.get(t, "Role", stack.Watcher.Name, &role)
 		want := []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}}}
 		if !equalRules(role.Rules, want) {
 			t.Errorf("%s: watcher rules %+v, want get/list/watch on pods only", r.name, role.Rules)
+		}
+		var binding rbacv1.RoleBinding
+		r.get(t, "RoleBinding", stack.Watcher.Name, &binding)
+		sa := rbacv1.Subject{Kind: "ServiceAccount", Name: ds.Spec.Template.Spec.ServiceAccountName, Namespace: stack.Namespace}
+		if binding.RoleRef.Kind != "Role" || binding.RoleRef.Name != role.Name || len(binding.Subjects) != 1 || binding.Subjects[0] != sa {
+			t.Errorf("%s: watcher binding %+v, want Role %s to %+v", r.name, binding, role.Name, sa)
+		}
+		if !slices.ContainsFunc(ds.Spec.Template.Spec.Containers[0].Env, func(e corev1.EnvVar) bool {
+			return e.Name == "POD_NAMESPACE" && e.ValueFrom != nil && e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.namespace"
+		}) {
+			t.Errorf("%s: the watcher is not told its namespace (POD_NAMESPACE from metadata.namespace)", r.name)
 		}
 	}
 }

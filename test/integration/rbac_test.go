@@ -13,8 +13,9 @@ import (
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
-// The watcher's ServiceAccount may read pods and nothing else, as the real
-// API server's RBAC authorizer decides it.
+// The watcher's ServiceAccount may read its own stack's pods and nothing
+// else (not the pods of other namespaces), as the real API server's RBAC
+// authorizer decides it.
 func watcherLeastPrivilege(t *testing.T) {
 	typed, _ := clients(t)
 	user := fmt.Sprintf("system:serviceaccount:%s:%s", stack.Namespace, stack.Watcher.Name)
@@ -23,8 +24,10 @@ func watcherLeastPrivilege(t *testing.T) {
 		allowed                   bool
 	}{
 		{"get", "pods", stack.Namespace, true},
-		{"list", "pods", "", true},
-		{"watch", "pods", "", true},
+		{"list", "pods", stack.Namespace, true},
+		{"watch", "pods", stack.Namespace, true},
+		{"list", "pods", "", false},
+		{"watch", "pods", "kube-system", false},
 		{"get", "secrets", stack.Namespace, false},
 		{"list", "secrets", "", false},
 		{"create", "pods", stack.Namespace, false},

@@ -29,7 +29,7 @@ func TestWatcherReportsWhatHappenedDuringAnOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := clientFor(t, second)
-	lines := runWatcher(t)
+	lines := runWatcher(t, "--all-nodes")
 	pods := other.CoreV1().Pods("default")
 
 	if _, err := pods.Create(ctx, testPod("before-outage"), metav1.CreateOptions{}); err != nil {
@@ -50,6 +50,36 @@ func TestWatcherReportsWhatHappenedDuringAnOutage(t *testing.T) {
 	expectLines(t, lines, "created during-outage", "deleted before-outage")
 }
 
+// A watcher given a namespace (the DaemonSet gives its own) reports the
+// pods of that namespace only: a pod of another namespace created first
+// would otherwise come first on the one watch stream.
+func TestWatcherWatchesItsNamespaceOnly(t *testing.T) {
+	ctx := context.Background()
+	client := clientFor(t, cp.Kubeconfig)
+	for _, ns := range []string{"watched", "other-stack"} {
+		_, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines := runWatcher(t, "--all-nodes", "--namespace", "watched")
+	if _, err := client.CoreV1().Pods("other-stack").Create(ctx, testPod("not-mine"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CoreV1().Pods("watched").Create(ctx, testPod("mine"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var ev events.Event
+	select {
+	case ev = <-lines:
+	case <-time.After(time.Minute):
+		t.Fatal("the watcher reported nothing in a minute")
+	}
+	if ev.Event+" "+ev.Pod != "created mine" || ev.Namespace != "watched" {
+		t.Fatalf("first line: %s %s/%s, want created watched/mine", ev.Event, ev.Namespace, ev.Pod)
+	}
+}
+
 func clientFor(t *testing.T, kubeconfig string) kubernetes.Interface {
 	t.Helper()
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
@@ -67,14 +97,14 @@ func testPod(name string) *corev1.Pod {
 }
 
 // runWatcher builds and starts the watcher against the first API server,
-// watching every node, and returns its pod events as they come.
-func runWatcher(t *testing.T) <-chan events.Event {
+// with args, and returns its pod events as they come.
+func runWatcher(t *testing.T, args ...string) <-chan events.Event {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "watcher")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../watcher").CombinedOutput(); err != nil {
 		t.Fatalf("building the watcher: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "--all-nodes", "--kubeconfig", cp.Kubeconfig, "--listen", "127.0.0.1:0")
+	cmd := exec.Command(bin, append(args, "--kubeconfig", cp.Kubeconfig, "--listen", "127.0.0.1:0")...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
