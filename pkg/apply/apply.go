@@ -79,6 +79,12 @@ func Apply(ctx context.Context, c *kube.Clients, s *Set, o Options) (*Summary, e
 	if err := set.label(s.Objects); err != nil {
 		return sum, err
 	}
+	if err := checkNodePorts(ctx, c, s.Objects, s.Namespace); err != nil {
+		return sum, err
+	}
+	if err := checkHeld(ctx, c, s.Objects, s.Namespace, set.id()); err != nil {
+		return sum, err
+	}
 	a := newApplier(c, o.DryRun, o.ForceConflicts)
 	exists, err := a.namespaceExists(ctx, s.Namespace)
 	if err != nil {

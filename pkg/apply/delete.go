@@ -48,6 +48,13 @@ func Delete(ctx context.Context, c *kube.Clients, namespace string, o DeleteOpti
 		}
 		members = append(members, claims...)
 	}
+	// A member bound to another stack's claim (a volume another stack's
+	// apply took over before the guard existed) is that stack's data.
+	for _, m := range members {
+		if err := heldElsewhere(ctx, c, m.Ref(), m.Unstructured, namespace, setID(c, namespace)); err != nil {
+			return sum, err
+		}
+	}
 	sort.SliceStable(members, func(i, j int) bool { return rank(members[i]) > rank(members[j]) })
 	for _, m := range members {
 		if dataKinds.Has(m.GetKind()) && !o.PurgeData {

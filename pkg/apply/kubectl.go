@@ -61,6 +61,20 @@ func openApplySet(c *kube.Clients, namespace string) (*applySet, error) {
 	return &applySet{set: kapply.NewApplySet(ref, tooling, c.Mapper, client), c: c}, nil
 }
 
+// id is the set's KEP-3659 id, which its members' part-of label carries.
+func (a *applySet) id() string { return a.set.ID() }
+
+// setID is the id of the stack's ApplySet in namespace, computed (a hash of
+// the parent's name, namespace and kind) without reading anything.
+func setID(c *kube.Clients, namespace string) string {
+	ref, err := kapply.ParseApplySetParentRef("secrets/"+stack.ApplySetParent, c.Mapper)
+	if err != nil {
+		return ""
+	}
+	ref.Namespace = namespace
+	return kapply.NewApplySet(ref, kapply.ApplySetTooling{}, c.Mapper, nil).ID()
+}
+
 // label adds the member labels to every object.
 func (a *applySet) label(objs []Object) error {
 	return a.set.AddLabels(infos(objs)...)

@@ -107,11 +107,13 @@ const MySQLClaim = MySQLClaimTemplate + "-" + MySQLPod
 
 // The database's user and its dev volume: the pod runs as DatabaseUID
 // (uid and gid, the official image's mysql user), and dev keeps its data in
-// DevDataDir on the node, a hostPath volume that kubelet never chowns, so
-// hack/ creates the folder owned by that user (hack/lib.sh says the same).
+// DevDataDir on the node, a hostPath volume (the PersistentVolume
+// DevVolume) that kubelet never chowns, so hack/ creates the folder owned
+// by that user (hack/lib.sh says the same).
 const (
 	DatabaseUID = 999
 	DevDataDir  = "/var/lib/kubectl-stack/mysql"
+	DevVolume   = "kubectl-stack-mysql-data"
 )
 
 // The binary log archiver (components/binlog-archive): its Deployment, the

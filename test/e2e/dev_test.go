@@ -40,6 +40,7 @@ func TestDevStack(t *testing.T) {
 		{Name: "3 web pods run with distinct IPs, mysql-0 is ready on its hostPath volume, the watcher covers every node", Fn: podsRun, Scopes: demo},
 		{Name: "NodePort 30080 is answered by every web pod with its own IP and serving-host", Fn: nodePortAnswers, Scopes: demo},
 		{Name: "status shows live serving-hosts, the bound volume, a replaced pod, and health as its exit code", Fn: statusShowsTheStack, Scopes: demo},
+		{Name: "a second stack that would take the first's volume is refused naming it; its delete --purge-data leaves the first as it was", Fn: secondStackLeavesTheFirstAlone},
 		{Name: "CoreDNS resolves the stack's names and kube-router enforces its NetworkPolicies", Fn: dnsAndPolicies, Scopes: demo},
 		{Name: "netcheck: static verdicts, live probes and expectations agree; free queries answer by exit code", Fn: netcheckHolds, Scopes: demo},
 		{Name: "netcheck fails on exactly the rows a policy opening MySQL to all opens, statically and live", Fn: netcheckCatchesAnOpenDatabase},
@@ -294,7 +295,7 @@ func deleteKeepsData(t *testing.T) {
 	if _, err := env.client.CoreV1().PersistentVolumeClaims(stack.Namespace).Get(ctx, stack.MySQLClaim, metav1.GetOptions{}); err != nil {
 		t.Fatalf("the claim is gone: %v", err)
 	}
-	if _, err := env.client.CoreV1().PersistentVolumes().Get(ctx, "kubectl-stack-mysql-data", metav1.GetOptions{}); err != nil {
+	if _, err := env.client.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume, metav1.GetOptions{}); err != nil {
 		t.Fatalf("the volume is gone: %v", err)
 	}
 	for _, kind := range []string{"deployments", "statefulsets", "daemonsets", "services", "networkpolicies"} {

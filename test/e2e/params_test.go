@@ -104,14 +104,20 @@ func byIdentity(objs []*unstructured.Unstructured) map[string]*unstructured.Unst
 }
 
 func editParams(t *testing.T, file string) {
+	editFile(t, file, paramEdits)
+}
+
+// editFile replaces each edit's first string, which must appear exactly
+// once, with its second.
+func editFile(t *testing.T, file string, edits [][2]string) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(data)
-	for _, e := range paramEdits {
+	for _, e := range edits {
 		if strings.Count(s, e[0]) != 1 {
-			t.Fatalf("%s: parameter %q appears %d times, want once", file, e[0], strings.Count(s, e[0]))
+			t.Fatalf("%s: %q appears %d times, want once", file, e[0], strings.Count(s, e[0]))
 		}
 		s = strings.Replace(s, e[0], e[1], 1)
 	}
