@@ -77,20 +77,25 @@ type Service struct {
 func Collect(ctx context.Context, clients *kube.Clients, ns string, lagWarning time.Duration) (*Report, error) {
 	c := clients.Typed
 	r := &Report{Namespace: ns, Healthy: true}
-	found := false
+	found := map[string]bool{}
 	for _, comp := range stack.Components {
 		n, err := r.addComponent(ctx, c, ns, comp)
 		if err != nil {
 			return nil, err
 		}
-		found = found || n
+		found[comp.Name] = n
 	}
-	if !found {
+	if !found[stack.Web.Name] && !found[stack.Database.Name] && !found[stack.Watcher.Name] {
 		return nil, &stack.NotDeployedError{Namespace: ns, Missing: "web, mysql or watcher workload"}
 	}
 	r.readServingHosts(ctx, clients.Unthrottled, ns)
 	for _, step := range []func(context.Context, kubernetes.Interface, string) error{r.addStorage, r.addServices, r.addPolicies, r.addBudgets} {
 		if err := step(ctx, c, ns); err != nil {
+			return nil, err
+		}
+	}
+	if found[stack.Watcher.Name] {
+		if err := r.addWatcherAccess(ctx, c, ns); err != nil {
 			return nil, err
 		}
 	}
