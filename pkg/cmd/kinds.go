@@ -14,6 +14,7 @@ const (
 	kindRestartResult  documentKind = "RestartResult"  // restart
 	kindImage          documentKind = "Image"          // images (a list)
 	kindPushedImage    documentKind = "PushedImage"    // images push (a list)
+	kindStack          documentKind = "Stack"          // list (a list)
 	kindStackStatus    documentKind = "StackStatus"    // status
 	kindPodEvent       documentKind = "PodEvent"       // events, one per event
 	kindLogLine        documentKind = "LogLine"        // logs, one per line

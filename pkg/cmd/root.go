@@ -77,7 +77,7 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 	addVerbs(cmd, "deploy", NewCmdApply(f, streams), NewCmdDiff(f, streams), NewCmdHistory(f, streams),
 		NewCmdRollback(f, streams), NewCmdRestart(f, streams), NewCmdDelete(f, streams),
 		NewCmdInit(f, streams), NewCmdImages(f, streams))
-	addVerbs(cmd, "inspect", NewCmdStatus(f, streams), NewCmdEvents(f, streams), NewCmdLogs(f, streams),
+	addVerbs(cmd, "inspect", NewCmdList(f, streams), NewCmdStatus(f, streams), NewCmdEvents(f, streams), NewCmdLogs(f, streams),
 		NewCmdNetcheck(f, streams), NewCmdMySQL(f, streams), NewCmdReport(f, streams))
 	addVerbs(cmd, "backup", NewCmdBackup(f, streams), NewCmdBackups(f, streams), NewCmdRestore(f, streams))
 	addVerbs(cmd, "in-cluster", NewCmdArchiveBinlogs(f, streams))

@@ -29,11 +29,14 @@ const (
 	OwnerLabel    = "kubectl-stack.io/revision-of"
 	RevisionLabel = "kubectl-stack.io/revision"
 	StatusLabel   = "kubectl-stack.io/status"
-	checksumAnnot = "kubectl-stack.io/sha256"
-	format        = 1
-	keyFormat     = "format"
-	keyRevision   = "revision.json"
-	keyObjects    = "objects.json.gz"
+	// SourceAnnotation is the revision's overlay, so `kubectl stack list`
+	// reads every stack's from the Secrets' metadata, never their data.
+	SourceAnnotation = "kubectl-stack.io/source"
+	checksumAnnot    = "kubectl-stack.io/sha256"
+	format           = 1
+	keyFormat        = "format"
+	keyRevision      = "revision.json"
+	keyObjects       = "objects.json.gz"
 )
 
 // EncodeObjects compresses the rendered objects.
@@ -86,7 +89,7 @@ func (r *Revision) toSecret(ns string) (*corev1.Secret, error) {
 				RevisionLabel: strconv.Itoa(r.Number),
 				StatusLabel:   statusLabel(r.Status),
 			},
-			Annotations: map[string]string{checksumAnnot: checksum(data)},
+			Annotations: map[string]string{checksumAnnot: checksum(data), SourceAnnotation: r.Source},
 		},
 		Type: SecretType,
 		Data: data,
