@@ -67,6 +67,10 @@ func leastPrivilegeUser(t *testing.T) {
 	if r := stackCmd(t, append([]string{"netcheck"}, as...)...); strings.Contains(r.stderr, "forbidden") {
 		t.Errorf("netcheck as %s: %s", operator, r.stderr)
 	}
+	// list needs every namespace; the operator's is enough for -n.
+	if r := stackCmd(t, append([]string{"list", "-n", stack.Namespace}, as...)...); r.code != 0 || !strings.Contains(r.stdout, stack.Namespace) {
+		t.Errorf("list -n %s as %s: exit %d: %s%s", stack.Namespace, operator, r.code, r.stdout, r.stderr)
+	}
 	mustSucceed(t, stackCmd(t, append([]string{"delete", "-k", repoPath(t, "overlays/dev")}, as...)...))
 	// The next step purges the whole stack: put it back as it was.
 	mustSucceed(t, stackCmd(t, "apply", "--wait=false", "-k", repoPath(t, "overlays/dev")))
