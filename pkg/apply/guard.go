@@ -40,6 +40,9 @@ func checkHeld(ctx context.Context, c *kube.Clients, objs []Object, namespace, o
 		if o.namespaced() && o.GetNamespace() == namespace {
 			continue
 		}
+		if err := checkClaimBinding(ctx, c, o, namespace); err != nil {
+			return err
+		}
 		live, err := resourceClient(c, o).Get(ctx, o.GetName(), metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			continue
@@ -65,6 +68,30 @@ func heldElsewhere(ctx context.Context, c *kube.Clients, ref string, live *unstr
 			Why: fmt.Sprintf("the volume of its claim %s", claim)}
 	}
 	return nil
+}
+
+// checkClaimBinding refuses a volume of the overlay meant for a claim of
+// this stack that is already bound to another volume: the claim's data is
+// there (a dev stack made before one volume per stack, or a rollback to
+// one), and the database would keep it while the overlay says otherwise.
+func checkClaimBinding(ctx context.Context, c *kube.Clients, o Object, namespace string) error {
+	claimNS, claim := claimOf(o.Unstructured)
+	if claimNS != namespace {
+		return nil
+	}
+	pvc, err := c.Typed.CoreV1().PersistentVolumeClaims(namespace).Get(ctx, claim, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading claim %s/%s: %w", namespace, claim, kube.Explain(err))
+	}
+	if pvc.Spec.VolumeName == "" || pvc.Spec.VolumeName == o.GetName() {
+		return nil
+	}
+	return fmt.Errorf("claim %s/%s keeps its data on volume %s, not on %s as the overlay says: to move the data, "+
+		"kubectl stack backup FILE -n %[1]s, kubectl stack delete --purge-data -n %[1]s, apply this overlay, kubectl stack restore FILE -n %[1]s",
+		namespace, claim, pvc.Spec.VolumeName, o.GetName())
 }
 
 // claimOf is the claim a PersistentVolume is bound to, was bound to

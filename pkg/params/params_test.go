@@ -98,7 +98,7 @@ func expected(before map[string]map[string]string, from string) []string {
 	var want []string
 	for obj, fields := range before {
 		for path := range fields {
-			if strings.HasSuffix(path, "metadata.namespace") || path == "metadata.name" && strings.HasPrefix(obj, "Namespace/") ||
+			if strings.HasSuffix(path, "metadata.namespace") || path == "metadata.name" && (strings.HasPrefix(obj, "Namespace/") || strings.HasPrefix(obj, "PersistentVolume/")) ||
 				strings.HasPrefix(obj, "PersistentVolume/") && path == "spec.claimRef.namespace" ||
 				strings.Contains(obj, "RoleBinding/") && strings.HasSuffix(path, ".namespace") && strings.HasPrefix(path, "subjects.") {
 				want = append(want, obj+" "+path)
@@ -142,7 +142,8 @@ func expected(before map[string]map[string]string, from string) []string {
 		)
 	case "dev":
 		affinity := "StatefulSet/mysql spec.template.spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution.0.preference.matchExpressions.0."
-		want = append(want, affinity+"key", affinity+"values.0", "PersistentVolume/kubectl-stack-mysql-data spec.capacity.storage")
+		want = append(want, affinity+"key", affinity+"values.0", "PersistentVolume/ spec.capacity.storage",
+			"StatefulSet/mysql spec.template.spec.initContainers.0.image")
 	}
 	sort.Strings(want)
 	return want
@@ -176,7 +177,8 @@ func edit(t *testing.T, file string, edits [][2]string) {
 }
 
 // render builds an overlay into its objects' fields, flattened to
-// "a.b.0.c" paths, by object (a Namespace by kind alone: its name moves).
+// "a.b.0.c" paths, by object (a Namespace and the dev volume by kind
+// alone: their names move with the namespace).
 func render(t *testing.T, dir string) map[string]map[string]string {
 	t.Helper()
 	objs, err := build.Load(dir)
@@ -193,8 +195,8 @@ func render(t *testing.T, dir string) map[string]map[string]string {
 }
 
 func objectKey(u *unstructured.Unstructured) string {
-	if u.GetKind() == "Namespace" {
-		return "Namespace/"
+	if u.GetKind() == "Namespace" || u.GetKind() == "PersistentVolume" {
+		return u.GetKind() + "/"
 	}
 	return u.GetKind() + "/" + u.GetName()
 }

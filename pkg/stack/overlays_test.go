@@ -23,8 +23,8 @@ func TestDevKeepsDataOnAHostPathVolumeBoundToTheClaim(t *testing.T) {
 	r.get(t, "PersistentVolume", pvs[0].GetName(), &pv)
 	claim := db.Spec.VolumeClaimTemplates[0]
 	switch {
-	case pv.Name != stack.DevVolume:
-		t.Errorf("dev PV %s, want %s", pv.Name, stack.DevVolume)
+	case pv.Name != stack.DevVolume(stack.Namespace):
+		t.Errorf("dev PV %s, want %s", pv.Name, stack.DevVolume(stack.Namespace))
 	case pv.Spec.HostPath == nil:
 		t.Error("dev PV is not hostPath")
 	case pv.Spec.HostPath.Path != stack.DevDataDir:

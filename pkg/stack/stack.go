@@ -105,16 +105,20 @@ const (
 // MySQLClaim is the claim the StatefulSet creates for MySQLPod.
 const MySQLClaim = MySQLClaimTemplate + "-" + MySQLPod
 
-// The database's user and its dev volume: the pod runs as DatabaseUID
-// (uid and gid, the official image's mysql user), and dev keeps its data in
-// DevDataDir on the node, a hostPath volume (the PersistentVolume
-// DevVolume) that kubelet never chowns, so hack/ creates the folder owned
-// by that user (hack/lib.sh says the same).
+// The database's user and its dev volumes: the pod runs as DatabaseUID
+// (uid and gid, the official image's mysql user), and every dev stack keeps
+// its data in DevDataDir on the node, in a subfolder named after its
+// namespace, through its own hostPath PersistentVolume DevVolume(namespace).
+// kubelet never chowns a hostPath volume, so hack/ creates the folder owned
+// by that user (hack/lib.sh says the same), and the database pod's init
+// container makes the subfolder as that user.
 const (
 	DatabaseUID = 999
 	DevDataDir  = "/var/lib/kubectl-stack/mysql"
-	DevVolume   = "kubectl-stack-mysql-data"
 )
+
+// DevVolume names the dev PersistentVolume of the stack in namespace.
+func DevVolume(namespace string) string { return "kubectl-stack-mysql-data." + namespace }
 
 // The binary log archiver (components/binlog-archive): its Deployment, the
 // ConfigMap it reports its status in, its metrics port, and the database

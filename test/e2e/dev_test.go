@@ -295,7 +295,7 @@ func deleteKeepsData(t *testing.T) {
 	if _, err := env.client.CoreV1().PersistentVolumeClaims(stack.Namespace).Get(ctx, stack.MySQLClaim, metav1.GetOptions{}); err != nil {
 		t.Fatalf("the claim is gone: %v", err)
 	}
-	if _, err := env.client.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume, metav1.GetOptions{}); err != nil {
+	if _, err := env.client.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume(stack.Namespace), metav1.GetOptions{}); err != nil {
 		t.Fatalf("the volume is gone: %v", err)
 	}
 	for _, kind := range []string{"deployments", "statefulsets", "daemonsets", "services", "networkpolicies"} {

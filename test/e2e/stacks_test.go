@@ -25,41 +25,53 @@ const secondNamespace = "staging"
 
 // The sequence that once took a running stack's permissions and volume:
 // a second stack from `init --from dev` in its own namespace, applied, then
-// deleted with --purge-data. Its apply is refused before anything is
-// written, naming the first stack: with the first's NodePort, for the
-// port; with its own port, for the first's volume. The first stack's
-// volume, its watcher's right to read its pods, and its health stay as
-// they were through all of it.
+// deleted with --purge-data. With the first's NodePort its apply is refused
+// before anything is written, naming the first stack; with its own it
+// comes up beside the first, on a volume and data folder of its own. The
+// first stack's volume, objects, rows, its watcher's right to read its
+// pods, and its health stay as they were through all of it.
 func secondStackLeavesTheFirstAlone(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "st2")
 	mustKubectl(t, time.Minute, "stack", "init", dir, "--from", "dev")
 	params := filepath.Join(dir, "params", "dev")
 	file := filepath.Join(params, "kustomization.yaml")
-	editFile(t, file, [][2]string{{"namespace: k8s-assignment}", "namespace: " + secondNamespace + "}"}})
-	before, err := env.client.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	editFile(t, file, [][2]string{
+		{"namespace: k8s-assignment}", "namespace: " + secondNamespace + "}"},
+		// The tests' data folder, never the user's (main_test.go checks).
+		{"\npatches:\n", "\npatches:\n  - target: {kind: PersistentVolume}\n    patch: |-\n      - {op: replace, path: /spec/hostPath/path, value: " + dataDir + "}\n"},
+	})
+	sql(t, "CREATE TABLE IF NOT EXISTS first_stack (id INT PRIMARY KEY); INSERT IGNORE INTO first_stack VALUES (1), (2), (3)")
+	before := firstStack(t)
 
 	port := fmt.Sprintf("NodePort %d of Service %s/%s is taken by Service %s/%s", stack.WebNodePort, secondNamespace, stack.Web.Name, stack.Namespace, stack.Web.Name)
 	applyRefused(t, params, port)
-	editFile(t, file, [][2]string{{fmt.Sprintf("value: %d", stack.WebNodePort), "value: 30081"}})
-	applyRefused(t, params, fmt.Sprintf("PersistentVolume %s belongs to the stack in namespace %s", stack.DevVolume, stack.Namespace))
 	if _, err := env.client.CoreV1().Namespaces().Get(ctx, secondNamespace, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-		t.Errorf("the refused apply created namespace %s (or reading it failed: %v)", secondNamespace, err)
+		t.Fatalf("the refused apply created namespace %s (or reading it failed: %v)", secondNamespace, err)
 	}
-	r := kubectl(t, 2*time.Minute, "stack", "delete", "-n", secondNamespace, "--purge-data", "--yes")
-	if r.code == 0 {
-		t.Errorf("delete of a stack that does not exist exited 0\n%s%s", r.stdout, r.stderr)
+	editFile(t, file, [][2]string{{fmt.Sprintf("value: %d", stack.WebNodePort), "value: 30081"}})
+	if r := kubectl(t, 6*time.Minute, "stack", "apply", "-k", params, "--timeout=5m"); r.code != 0 {
+		t.Fatalf("second stack's apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	pv, err := env.client.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume(secondNamespace), metav1.GetOptions{})
+	if err != nil || pv.Status.Phase != "Bound" || pv.Spec.ClaimRef.Namespace != secondNamespace {
+		t.Fatalf("the second stack's volume %s: %v %+v", stack.DevVolume(secondNamespace), err, pv)
+	}
+	listsOnly(t, stack.Namespace, secondNamespace)
+	if after := firstStack(t); after != before {
+		t.Errorf("the second stack's apply changed the first:\nbefore %s\nafter  %s", before, after)
 	}
 
-	after, err := env.client.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
+	if r := kubectl(t, 3*time.Minute, "stack", "delete", "-n", secondNamespace, "--purge-data", "--yes"); r.code != 0 {
+		t.Fatalf("second stack's delete --purge-data: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if after.ResourceVersion != before.ResourceVersion || after.DeletionTimestamp != nil {
-		t.Errorf("the first stack's volume changed: resourceVersion %s -> %s, deletion %v", before.ResourceVersion, after.ResourceVersion, after.DeletionTimestamp)
+	waitForWithin(t, 2*time.Minute, "the second stack's namespace and volume gone", func() bool {
+		_, nsErr := env.client.CoreV1().Namespaces().Get(ctx, secondNamespace, metav1.GetOptions{})
+		_, pvErr := env.client.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume(secondNamespace), metav1.GetOptions{})
+		return apierrors.IsNotFound(nsErr) && apierrors.IsNotFound(pvErr)
+	})
+	if after := firstStack(t); after != before {
+		t.Errorf("the second stack's delete --purge-data changed the first:\nbefore %s\nafter  %s", before, after)
 	}
 	watcher := fmt.Sprintf("system:serviceaccount:%s:%s", stack.Namespace, stack.Watcher.Name)
 	for _, verb := range []string{"list", "watch"} {
@@ -72,6 +84,35 @@ func secondStackLeavesTheFirstAlone(t *testing.T) {
 		t.Errorf("the first stack is no longer healthy: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	listsOnly(t, stack.Namespace)
+}
+
+// firstStack sums up what another stack must never change of the first:
+// its volume (resource version, deletion), its ApplySet's members, and a
+// table's checksum.
+func firstStack(t *testing.T) string {
+	t.Helper()
+	pv, err := env.client.CoreV1().PersistentVolumes().Get(context.Background(), stack.DevVolume(stack.Namespace), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Workloads by generation (their status moves on its own), the rest by
+	// resource version; each with the set that holds it.
+	format := "jsonpath={range .items[*]}{.kind}/{.metadata.name}@%s:{.metadata.labels.applyset\\.kubernetes\\.io/part-of} {end}"
+	members := mustKubectl(t, time.Minute, "-n", stack.Namespace, "get", "deployments,statefulsets,daemonsets",
+		"-l", "applyset.kubernetes.io/part-of", "-o", fmt.Sprintf(format, "{.metadata.generation}")) +
+		mustKubectl(t, time.Minute, "-n", stack.Namespace, "get", "secrets,configmaps,services,serviceaccounts,roles,rolebindings,networkpolicies",
+			"-l", "applyset.kubernetes.io/part-of", "-o", fmt.Sprintf(format, "{.metadata.resourceVersion}"))
+	checksum := sql(t, "CHECKSUM TABLE first_stack")
+	return fmt.Sprintf("volume %s@%s deleting=%v; members %s; %s", pv.Name, pv.ResourceVersion, pv.DeletionTimestamp != nil, members, strings.TrimSpace(checksum))
+}
+
+// applyRefused applies params and expects exit 1 with want on stderr.
+func applyRefused(t *testing.T, params, want string) {
+	t.Helper()
+	r := kubectl(t, 2*time.Minute, "stack", "apply", "-k", params)
+	if r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Fatalf("second stack's apply: exit %d, want 1 and %q\n%s%s", r.code, want, r.stdout, r.stderr)
+	}
 }
 
 // listsOnly checks that `kubectl stack list` shows the stacks of the
@@ -94,14 +135,5 @@ func listsOnly(t *testing.T, namespaces ...string) {
 	}
 	if list.Kind != "StackList" || !slices.Equal(got, namespaces) {
 		t.Errorf("list: %s of %v, want StackList of %v", list.Kind, got, namespaces)
-	}
-}
-
-// applyRefused applies params and expects exit 1 with want on stderr.
-func applyRefused(t *testing.T, params, want string) {
-	t.Helper()
-	r := kubectl(t, 2*time.Minute, "stack", "apply", "-k", params)
-	if r.code != 1 || !strings.Contains(r.stderr, want) {
-		t.Fatalf("second stack's apply: exit %d, want 1 and %q\n%s%s", r.code, want, r.stdout, r.stderr)
 	}
 }

@@ -57,7 +57,7 @@ func statusShowsTheStack(t *testing.T) {
 	if len(web) != stack.WebReplicas || len(ips) != stack.WebReplicas {
 		t.Fatalf("status shows %d web rows with %d distinct IPs: %+v", len(web), len(ips), web)
 	}
-	if len(rep.Claims) != 1 || !rep.Claims[0].Bound || rep.Claims[0].Volume != stack.DevVolume {
+	if len(rep.Claims) != 1 || !rep.Claims[0].Bound || rep.Claims[0].Volume != stack.DevVolume(stack.Namespace) {
 		t.Fatalf("status storage %+v, want data-mysql-0 bound to the hostPath volume", rep.Claims)
 	}
 

@@ -210,7 +210,7 @@ func (h *historyRun) claimSurvives(t *testing.T, run func(...string) result) {
       apiVersion: v1
       kind: PersistentVolume
       metadata:
-        name: kubectl-stack-mysql-data
+        name: `+stack.DevVolume(stack.Namespace)+`
 `)
 	r := run("apply", "--wait=false", "-k", withoutVolume, "-o", "json")
 	mustSucceed(t, r)
@@ -223,7 +223,7 @@ func (h *historyRun) claimSurvives(t *testing.T, run func(...string) result) {
 	if !strings.Contains(r.stdout, "1 kept") {
 		t.Errorf("rollback to a revision without the volume does not say it kept it:\n%s", r.stdout)
 	}
-	if _, err := h.typed.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume, metav1.GetOptions{}); err != nil {
+	if _, err := h.typed.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume(stack.Namespace), metav1.GetOptions{}); err != nil {
 		t.Errorf("the volume is gone after a rollback to a revision without it: %v", err)
 	}
 	if _, err := h.typed.CoreV1().PersistentVolumeClaims(stack.Namespace).Get(ctx, stack.MySQLClaim, metav1.GetOptions{}); err != nil {

@@ -300,7 +300,7 @@ func deleteKeepsData(t *testing.T) {
 	if _, err := typed.CoreV1().PersistentVolumeClaims(stack.Namespace).Get(ctx, stack.MySQLClaim, metav1.GetOptions{}); err != nil {
 		t.Fatalf("delete removed the database's claim: %v", err)
 	}
-	if _, err := typed.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume, metav1.GetOptions{}); err != nil {
+	if _, err := typed.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume(stack.Namespace), metav1.GetOptions{}); err != nil {
 		t.Fatalf("delete removed the database's volume: %v", err)
 	}
 	r = stackCmd(t, "apply", "--wait=false", "-o", "json")
@@ -314,7 +314,7 @@ func purgeData(t *testing.T) {
 	r := stackCmd(t, "delete", "--purge-data", "--yes", "-o", "json")
 	mustSucceed(t, r)
 	expectActions(t, r.stdout, map[string]int{"deleted": devObjects + 1})
-	if pv, err := typed.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume, metav1.GetOptions{}); !gone(err, pv) {
+	if pv, err := typed.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume(stack.Namespace), metav1.GetOptions{}); !gone(err, pv) {
 		t.Fatalf("--purge-data kept the volume: %v", err)
 	}
 	pvc, err := typed.CoreV1().PersistentVolumeClaims(stack.Namespace).Get(ctx, stack.MySQLClaim, metav1.GetOptions{})
