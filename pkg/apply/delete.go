@@ -50,8 +50,9 @@ func Delete(ctx context.Context, c *kube.Clients, namespace string, o DeleteOpti
 	}
 	// A member bound to another stack's claim (a volume another stack's
 	// apply took over before the guard existed) is that stack's data.
+	ownID := setID(c, namespace)
 	for _, m := range members {
-		if err := heldElsewhere(ctx, c, m.Ref(), m.Unstructured, namespace, setID(c, namespace)); err != nil {
+		if err := heldElsewhere(ctx, c, m.Ref(), m.Unstructured, namespace, ownID); err != nil {
 			return sum, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // HeldError says an object of the overlay belongs to another stack: its
@@ -33,8 +34,8 @@ func (e *HeldError) Error() string {
 // checkHeld refuses, before anything is written, an object that another
 // stack holds. Only objects outside the set's namespace can be: a
 // namespace's objects belong to the ApplySet whose parent lives there. So
-// this costs one read per cluster-scoped object (the namespace, a volume),
-// whatever the size of the overlay.
+// this costs one read per cluster-scoped object (the namespace, a volume,
+// and a volume's claim), whatever the size of the overlay.
 func checkHeld(ctx context.Context, c *kube.Clients, objs []Object, namespace, ownID string) error {
 	for _, o := range objs {
 		if o.namespaced() && o.GetNamespace() == namespace {
@@ -152,13 +153,22 @@ func checkNodePorts(ctx context.Context, c *kube.Clients, objs []Object, namespa
 			}
 			for _, p := range svc.Spec.Ports {
 				if ports[p.NodePort] {
-					return fmt.Errorf("NodePort %d of %s is taken by Service %s/%s (the stack in namespace %[3]s): give this stack another NodePort (30000-32767) in its parameters",
-						p.NodePort, o.Ref(), svc.Namespace, svc.Name)
+					return fmt.Errorf("NodePort %d of %s is taken by Service %s/%s%s: give this stack another NodePort (30000-32767) in its parameters",
+						p.NodePort, o.Ref(), svc.Namespace, svc.Name, ofStack(&svc))
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// ofStack says " (the stack in namespace X)" of a Service a stack applied,
+// and nothing of any other: the port may be another application's.
+func ofStack(svc *corev1.Service) string {
+	if svc.Labels[stack.LabelManagedBy] != stack.Instance {
+		return ""
+	}
+	return " (the stack in namespace " + svc.Namespace + ")"
 }
 
 // nodePorts are the node ports a Service of the overlay asks for by number.

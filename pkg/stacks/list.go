@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
 	"github.com/kubectl-stack/kubectl-stack/pkg/history"
@@ -128,22 +129,14 @@ func addWorkloads(ctx context.Context, c *kube.Clients, namespace string, found 
 		return fmt.Errorf("listing the stacks' Deployments: %w", kube.Explain(err))
 	}
 	for _, d := range deployments.Items {
-		want := int32(1)
-		if d.Spec.Replicas != nil {
-			want = *d.Spec.Replicas
-		}
-		degrade(found[d.Namespace], "Deployment/"+d.Name, d.Status.ReadyReplicas, want)
+		degrade(found[d.Namespace], "Deployment/"+d.Name, d.Status.ReadyReplicas, ptr.Deref(d.Spec.Replicas, 1))
 	}
 	statefulSets, err := apps.StatefulSets(namespace).List(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("listing the stacks' StatefulSets: %w", kube.Explain(err))
 	}
 	for _, ss := range statefulSets.Items {
-		want := int32(1)
-		if ss.Spec.Replicas != nil {
-			want = *ss.Spec.Replicas
-		}
-		degrade(found[ss.Namespace], "StatefulSet/"+ss.Name, ss.Status.ReadyReplicas, want)
+		degrade(found[ss.Namespace], "StatefulSet/"+ss.Name, ss.Status.ReadyReplicas, ptr.Deref(ss.Spec.Replicas, 1))
 		if s := found[ss.Namespace]; s != nil && ss.Name == stack.Database.Name {
 			s.Database = databaseImage(&ss)
 		}

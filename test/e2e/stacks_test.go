@@ -44,7 +44,7 @@ func secondStackLeavesTheFirstAlone(t *testing.T) {
 	sql(t, "CREATE TABLE IF NOT EXISTS first_stack (id INT PRIMARY KEY); INSERT IGNORE INTO first_stack VALUES (1), (2), (3)")
 	before := firstStack(t)
 
-	port := fmt.Sprintf("NodePort %d of Service %s/%s is taken by Service %s/%s", stack.WebNodePort, secondNamespace, stack.Web.Name, stack.Namespace, stack.Web.Name)
+	port := fmt.Sprintf("NodePort %d of Service %s/%s is taken by Service %s/%s (the stack in namespace %[4]s)", stack.WebNodePort, secondNamespace, stack.Web.Name, stack.Namespace, stack.Web.Name)
 	applyRefused(t, params, port)
 	if _, err := env.client.CoreV1().Namespaces().Get(ctx, secondNamespace, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("the refused apply created namespace %s (or reading it failed: %v)", secondNamespace, err)
