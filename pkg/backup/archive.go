@@ -15,7 +15,9 @@ import (
 
 // ArchiveOptions say what to back up into which location.
 type ArchiveOptions struct {
-	Namespace   string
+	Namespace string
+	// Overlay goes into the manifest: what the stack was applied from.
+	Overlay     string
 	Location    location.Location
 	Compression Compression
 	// Databases to dump; every user database when empty.
@@ -38,7 +40,7 @@ const idFormat = "20060102T150405.000Z"
 func Archive(ctx context.Context, c *kube.Clients, o ArchiveOptions) (*Manifest, error) {
 	start := time.Now().UTC()
 	m := &Manifest{APIVersion: "kubectl-stack.io/v1alpha1", Kind: "BackupManifest", Format: ManifestFormat,
-		ID: start.Format(idFormat), Namespace: o.Namespace, Started: start, PluginVersion: o.PluginVersion}
+		ID: start.Format(idFormat), Namespace: o.Namespace, Overlay: o.Overlay, Started: start, PluginVersion: o.PluginVersion}
 	m.Data = DataObject{Key: dataName + o.Compression.Ext(), Compression: o.Compression}
 	db, err := openDatabase(ctx, c, o.Namespace)
 	if err != nil {

@@ -25,7 +25,10 @@ type Manifest struct {
 	Format     int    `json:"format"`
 	ID         string `json:"id"`
 	// Namespace the stack ran in.
-	Namespace string     `json:"namespace"`
+	Namespace string `json:"namespace"`
+	// Overlay is what the stack's newest revision was applied from, as
+	// -k names it; empty when unknown. A clone applies it.
+	Overlay   string     `json:"overlay,omitempty"`
 	Started   time.Time  `json:"started"`
 	Finished  time.Time  `json:"finished"`
 	Databases []Database `json:"databases"`

@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
+	"github.com/kubectl-stack/kubectl-stack/pkg/history"
 	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 	"github.com/kubectl-stack/kubectl-stack/pkg/version"
 )
@@ -200,7 +202,7 @@ func byteSize(n int64) string {
 func (o *BackupOptions) archive(ctx context.Context) error {
 	start := time.Now()
 	m, err := backup.Archive(ctx, o.clients, backup.ArchiveOptions{
-		Namespace: o.namespace, Location: o.To.loc, Compression: o.compression,
+		Namespace: o.namespace, Overlay: o.overlay(ctx), Location: o.To.loc, Compression: o.compression,
 		PluginVersion: version.Version, Progress: o.ErrOut,
 	})
 	if err != nil {
@@ -221,6 +223,17 @@ func (o *BackupOptions) archive(ctx context.Context) error {
 			len(m.Databases), m.Data.SHA256[:12])
 		return err
 	}})
+}
+
+// overlay is what the stack was applied from, for the manifest: a clone
+// of the backup applies it. The scheduled backup may not read the
+// revisions (they hold the stack's Secrets), so its manifests go without.
+func (o *BackupOptions) overlay(ctx context.Context) string {
+	src, err := history.NewStore(o.clients.Typed, o.namespace).NewestSource(ctx)
+	if err != nil && !apierrors.IsForbidden(err) {
+		fmt.Fprintf(o.ErrOut, "warning: the manifest records no overlay, a clone of this backup will need -k: %v\n", err)
+	}
+	return src
 }
 
 // rehearse checks what the backup needs and prints what it would do.

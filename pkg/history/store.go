@@ -142,3 +142,18 @@ func (s *Store) Trim(ctx context.Context, entries []Entry, newest, max int) ([]i
 	}
 	return deleted, nil
 }
+
+// NewestSource is the overlay the newest readable revision was applied
+// from, or "" when there is none.
+func (s *Store) NewestSource(ctx context.Context) (string, error) {
+	entries, err := s.List(ctx)
+	if err != nil {
+		return "", err
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		if r := entries[i].Revision; r != nil {
+			return r.Source, nil
+		}
+	}
+	return "", nil
+}
