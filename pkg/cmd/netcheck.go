@@ -92,9 +92,12 @@ func (o *NetcheckOptions) Run(ctx context.Context) error {
 	if o.Query.From != "" {
 		return o.runQuery(ctx)
 	}
-	scene, err := netcheck.ReadScene(ctx, o.clients.Typed, o.namespace)
+	scene, err := netcheck.ReadScene(ctx, o.clients, o.namespace)
 	if err != nil {
 		return err
+	}
+	if scene.Note != "" {
+		fmt.Fprintln(o.ErrOut, "netcheck: "+scene.Note)
 	}
 	checks := scene.Expectations()
 	if o.Live {

@@ -71,11 +71,17 @@ func UnenforcedHint(n int) string {
 type Scene struct {
 	Web, MySQL, Watcher       Endpoint
 	Outsider, Elsewhere, Host Endpoint
-	Policies                  []networkingv1.NetworkPolicy
+	// Neighbours are the cluster's other stacks.
+	Neighbours []Neighbour
+	Policies   []networkingv1.NetworkPolicy
+	// Note says what was left out, when something was.
+	Note string
 }
 
-// ReadScene reads the stack's pods and the namespace's policies.
-func ReadScene(ctx context.Context, c kubernetes.Interface, ns string) (*Scene, error) {
+// ReadScene reads the stack's pods, the namespace's policies, and the
+// other stacks' web and database pods and policies.
+func ReadScene(ctx context.Context, clients *kube.Clients, ns string) (*Scene, error) {
+	c := clients.Typed
 	nsObj, err := c.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, &stack.NotDeployedError{Namespace: ns, Missing: "namespace " + ns}
@@ -102,8 +108,10 @@ func ReadScene(ctx context.Context, c kubernetes.Interface, ns string) (*Scene, 
 	s.Elsewhere = Endpoint{Name: ElsewhereName, Namespace: ElsewhereNS,
 		NamespaceLabels: map[string]string{corev1.LabelMetadataName: ElsewhereNS}, Labels: s.Web.Labels}
 	s.Host = Endpoint{Name: OutsideName, IP: OutsideIP}
-	s.Policies, err = policies(ctx, c, ns)
-	return s, err
+	if s.Policies, err = policies(ctx, c, ns); err != nil {
+		return nil, err
+	}
+	return s, s.readNeighbours(ctx, clients, ns)
 }
 
 // PodEndpoint describes a live pod.
@@ -141,7 +149,8 @@ func policies(ctx context.Context, c kubernetes.Interface, namespaces ...string)
 }
 
 // Expectations are the stack's promises: only the web tier reaches MySQL,
-// only on 3306, and the web tier is open to everyone on its port.
+// only on 3306, and the web tier is open to everyone on its port; and no
+// other stack's web tier reaches its database, nor its web tier theirs.
 func (s *Scene) Expectations() []Check {
 	mysqlPort := int32(stack.MySQLPort)
 	checks := []Check{
@@ -152,6 +161,7 @@ func (s *Scene) Expectations() []Check {
 		{Name: "web-labelled pod in another namespace -> mysql:3306", Conn: Connection{From: s.Elsewhere, To: s.MySQL, Port: mysqlPort}, Want: false},
 		{Name: "outside -> web:8080", Conn: Connection{From: s.Host, To: s.Web, Port: stack.WebContainerPort}, Want: true},
 	}
+	checks = append(checks, s.neighbourChecks()...)
 	for i := range checks {
 		checks[i].Verdict = Evaluate(s.Policies, checks[i].Conn)
 	}

@@ -44,6 +44,10 @@ type Probe struct {
 // Allowed says whether the connection went through.
 func (p *Probe) Allowed() bool { return p.Result == "connected" }
 
+// Failed says the attempt itself failed (an exec whose output was lost):
+// no result, so it is tried again.
+func (p *Probe) Failed() bool { return strings.HasPrefix(p.Result, "failed") }
+
 // Inconclusive: a refusal comes either from a port nothing listens on or
 // from a policy that rejects (kube-router does), so alone it proves
 // neither. It is resolved to "rejected" when another probe of the same run
@@ -74,21 +78,24 @@ type LiveOptions struct {
 	Progress io.Writer
 }
 
-// probes are the pods a live run starts, by the endpoint they stand for.
+// probes are the pods a live run starts, by the endpoint they stand for
+// (endpointName), and the temporary namespace of the one that stands for
+// a pod of another namespace.
 type probes struct {
-	web, outsider, elsewhere *corev1.Pod
-	tempNS                   string
+	pods   map[string]*corev1.Pod
+	tempNS string
 }
 
 // RunLive starts probe pods, tries each check's connection from the probe
 // that stands for its source, and records the results in checks. Whatever
 // it created is deleted before it returns, also on failure or Ctrl-C.
 func RunLive(ctx context.Context, c *kube.Clients, s *Scene, checks []Check, o LiveOptions) (err error) {
-	sweep(c, o.Namespace)
-	p := &probes{tempNS: "kubectl-stack-netcheck-" + rand.String(5)}
+	namespaces := s.probeNamespaces(o.Namespace)
+	sweep(c, namespaces)
+	p := &probes{pods: map[string]*corev1.Pod{}, tempNS: "kubectl-stack-netcheck-" + rand.String(5)}
 	defer func() {
 		fmt.Fprintln(o.Progress, "netcheck: removing the probe pods and namespace")
-		sweep(c, o.Namespace)
+		sweep(c, namespaces)
 	}()
 	if err := p.start(ctx, c, s, o); err != nil {
 		return err
@@ -100,8 +107,18 @@ func RunLive(ctx context.Context, c *kube.Clients, s *Scene, checks []Check, o L
 	return nil
 }
 
-// Settle is how long a probe whose result disagrees with the policies is
-// retried, and minTries how often at least: network plugins program a new
+// probeNamespaces are where probe pods run: the stack's namespace and the
+// other stacks'.
+func (s *Scene) probeNamespaces(ns string) []string {
+	out := []string{ns}
+	for _, n := range s.Neighbours {
+		out = append(out, n.Namespace)
+	}
+	return out
+}
+
+// Settle is how long a probe whose result disagrees with the policies, or
+// that failed, is retried, and minTries how often at least: network plugins program a new
 // pod's or policy's rules within seconds, not at once, and later on a
 // loaded node (a try itself may take seconds there).
 const (
@@ -113,7 +130,8 @@ func (p *probes) settled(ctx context.Context, c *kube.Clients, s *Scene, ch Chec
 	deadline := time.Now().Add(Settle)
 	for tries := 1; ; tries++ {
 		got := p.try(ctx, c, s, ch)
-		if got.Skipped != "" || got.Allowed() == ch.Verdict.Allowed || tries >= minTries && time.Now().After(deadline) || ctx.Err() != nil {
+		settled := got.Allowed() == ch.Verdict.Allowed && !got.Failed()
+		if got.Skipped != "" || settled || tries >= minTries && time.Now().After(deadline) || ctx.Err() != nil {
 			return got
 		}
 		time.Sleep(time.Second)
@@ -126,28 +144,30 @@ func (p *probes) start(ctx context.Context, c *kube.Clients, s *Scene, o LiveOpt
 	if _, err := c.Typed.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("creating probe namespace %s: %w", p.tempNS, kube.Explain(err))
 	}
-	webLabels := withoutTemplateHash(s.Web.Labels)
-	specs := []struct {
-		into   **corev1.Pod
-		ns     string
-		labels map[string]string
-	}{
-		{&p.web, o.Namespace, webLabels},
-		{&p.outsider, o.Namespace, s.Outsider.Labels},
-		{&p.elsewhere, p.tempNS, webLabels},
+	// Each probe runs where the endpoint it stands for runs, with its
+	// labels; the stand-in for a pod of another namespace in the
+	// temporary one.
+	type spec struct {
+		endpoint Endpoint
+		ns       string
+	}
+	specs := []spec{{s.Web, o.Namespace}, {s.Outsider, o.Namespace}, {s.Elsewhere, p.tempNS}}
+	for _, n := range s.Neighbours {
+		specs = append(specs, spec{n.Web, n.Namespace})
 	}
 	for _, sp := range specs {
-		pod, err := c.Typed.CoreV1().Pods(sp.ns).Create(ctx, probePod(sp.labels, o.Image), metav1.CreateOptions{})
+		pod, err := c.Typed.CoreV1().Pods(sp.ns).Create(ctx, probePod(withoutTemplateHash(sp.endpoint.Labels), o.Image), metav1.CreateOptions{})
 		if err != nil {
 			return fmt.Errorf("creating a probe pod in %s: %w", sp.ns, kube.Explain(err))
 		}
-		*sp.into = pod
+		p.pods[endpointName(sp.endpoint)] = pod
 	}
-	fmt.Fprintf(o.Progress, "netcheck: waiting for 3 probe pods (image %s) to run\n", o.Image)
-	for _, pod := range []**corev1.Pod{&p.web, &p.outsider, &p.elsewhere} {
-		if err := waitRunning(ctx, c, pod); err != nil {
+	fmt.Fprintf(o.Progress, "netcheck: waiting for %d probe pods (image %s) to run\n", len(specs), o.Image)
+	for name, pod := range p.pods {
+		if err := waitRunning(ctx, c, &pod); err != nil {
 			return err
 		}
+		p.pods[name] = pod
 	}
 	return nil
 }
@@ -216,17 +236,11 @@ func waitRunning(ctx context.Context, c *kube.Clients, pod **corev1.Pod) error {
 
 // try runs one check's connection from the probe standing for its source.
 func (p *probes) try(ctx context.Context, c *kube.Clients, s *Scene, ch Check) *Probe {
-	var from *corev1.Pod
-	switch ch.Conn.From.Name {
-	case s.Web.Name:
-		from = p.web
-	case s.Outsider.Name:
-		from = p.outsider
-	case s.Elsewhere.Name:
-		from = p.elsewhere
-	case s.Host.Name:
-		return dialFromHere(ctx, c, ch)
-	default:
+	if ch.Conn.From.Name == s.Host.Name {
+		return dialFromHere(ctx, c, s.Web.Namespace)
+	}
+	from := p.pods[endpointName(ch.Conn.From)]
+	if from == nil {
 		return &Probe{Skipped: "a probe labelled like " + ch.Conn.From.Name + " would be adopted by its controller"}
 	}
 	return connectFrom(ctx, c, from, ch.Conn.To.IP, ch.Conn.Port)
@@ -267,8 +281,8 @@ func classify(out string, err error) *Probe {
 
 // dialFromHere stands for a client outside the cluster: this machine opens
 // the web Service's NodePort on a node's address.
-func dialFromHere(ctx context.Context, c *kube.Clients, ch Check) *Probe {
-	addr, err := nodePortAddress(ctx, c)
+func dialFromHere(ctx context.Context, c *kube.Clients, ns string) *Probe {
+	addr, err := nodePortAddress(ctx, c, ns)
 	if err != nil {
 		return &Probe{Skipped: err.Error()}
 	}
@@ -282,8 +296,16 @@ func dialFromHere(ctx context.Context, c *kube.Clients, ch Check) *Probe {
 	return probe
 }
 
-// nodePortAddress is the first node address and the web Service's NodePort.
-func nodePortAddress(ctx context.Context, c *kube.Clients) (string, error) {
+// nodePortAddress is the first node address and the NodePort of the web
+// Service of namespace ns.
+func nodePortAddress(ctx context.Context, c *kube.Clients, ns string) (string, error) {
+	svc, err := c.Typed.CoreV1().Services(ns).Get(ctx, stack.Web.Name, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("the web Service is not readable (%s)", kube.OneLine(kube.Explain(err)))
+	}
+	if len(svc.Spec.Ports) == 0 || svc.Spec.Ports[0].NodePort == 0 {
+		return "", fmt.Errorf("the web Service %s/%s has no NodePort", ns, stack.Web.Name)
+	}
 	addrs, err := kube.NodeInternalIPs(ctx, c.Typed)
 	if err != nil {
 		return "", fmt.Errorf("no node address readable (%s)", kube.OneLine(kube.Explain(err)))
@@ -291,17 +313,19 @@ func nodePortAddress(ctx context.Context, c *kube.Clients) (string, error) {
 	if len(addrs) == 0 {
 		return "", errors.New("no node has an InternalIP to reach the NodePort on")
 	}
-	return net.JoinHostPort(addrs[0], strconv.Itoa(stack.WebNodePort)), nil
+	return net.JoinHostPort(addrs[0], strconv.Itoa(int(svc.Spec.Ports[0].NodePort))), nil
 }
 
-// sweep deletes the probe pods of the namespace and every probe namespace,
+// sweep deletes the probe pods of the namespaces and every probe namespace,
 // with a context of its own: it also runs after Ctrl-C.
-func sweep(c *kube.Clients, ns string) {
+func sweep(c *kube.Clients, namespaces []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	sel := metav1.ListOptions{LabelSelector: ProbeLabel}
 	now := metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}
-	_ = c.Typed.CoreV1().Pods(ns).DeleteCollection(ctx, now, sel)
+	for _, ns := range namespaces {
+		_ = c.Typed.CoreV1().Pods(ns).DeleteCollection(ctx, now, sel)
+	}
 	list, err := c.Typed.CoreV1().Namespaces().List(ctx, sel)
 	if err != nil {
 		return

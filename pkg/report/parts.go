@@ -68,7 +68,7 @@ func Parts(c *kube.Clients, o Options) []Part {
 			return objectsFile("overlay.yaml", objs, o.IncludeSecrets)
 		}},
 		{"netcheck", func(ctx context.Context) ([]File, error) {
-			scene, err := netcheck.ReadScene(ctx, c.Typed, ns)
+			scene, err := netcheck.ReadScene(ctx, c, ns)
 			if err != nil {
 				return nil, err
 			}

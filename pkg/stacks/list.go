@@ -202,3 +202,18 @@ func later(a, b *time.Time) *time.Time {
 	}
 	return a
 }
+
+// Namespaces are the namespaces that hold a stack, sorted: one list of
+// metadata.
+func Namespaces(ctx context.Context, c *kube.Clients) ([]string, error) {
+	found, err := parents(ctx, c, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(found))
+	for ns := range found {
+		out = append(out, ns)
+	}
+	sort.Strings(out)
+	return out, nil
+}
