@@ -72,17 +72,8 @@ type Summary struct {
 // done before it.
 func Apply(ctx context.Context, c *kube.Clients, s *Set, o Options) (*Summary, error) {
 	sum := &Summary{DryRun: o.DryRun}
-	set, err := openApplySet(c, s.Namespace)
+	set, err := guard(ctx, c, s)
 	if err != nil {
-		return sum, err
-	}
-	if err := set.label(s.Objects); err != nil {
-		return sum, err
-	}
-	if err := checkNodePorts(ctx, c, s.Objects, s.Namespace); err != nil {
-		return sum, err
-	}
-	if err := checkHeld(ctx, c, s.Objects, s.Namespace, set.id()); err != nil {
 		return sum, err
 	}
 	a := newApplier(c, o.DryRun, o.ForceConflicts)

@@ -31,6 +31,34 @@ func (e *HeldError) Error() string {
 		e.Object, e.Holder, e.Why)
 }
 
+// Guard runs what an apply checks before it writes anything: no object
+// another stack holds, no NodePort another namespace's Service holds. It
+// writes nothing, so it answers for a namespace that does not exist yet,
+// where a server dry run cannot. s is left as it was, for the apply.
+func Guard(ctx context.Context, c *kube.Clients, s *Set) error {
+	checked := &Set{Namespace: s.Namespace, Objects: make([]Object, len(s.Objects))}
+	for i, o := range s.Objects {
+		checked.Objects[i] = Object{Unstructured: o.DeepCopy(), Mapping: o.Mapping}
+	}
+	_, err := guard(ctx, c, checked)
+	return err
+}
+
+// guard labels the objects as members of the set and checks them.
+func guard(ctx context.Context, c *kube.Clients, s *Set) (*applySet, error) {
+	set, err := openApplySet(c, s.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	if err := set.label(s.Objects); err != nil {
+		return nil, err
+	}
+	if err := checkNodePorts(ctx, c, s.Objects, s.Namespace); err != nil {
+		return nil, err
+	}
+	return set, checkHeld(ctx, c, s.Objects, s.Namespace, set.id())
+}
+
 // checkHeld refuses, before anything is written, an object that another
 // stack holds. Only objects outside the set's namespace can be: a
 // namespace's objects belong to the ApplySet whose parent lives there. So

@@ -22,6 +22,8 @@ const (
 	kindReport         documentKind = "Report"         // report: the file and its contents
 	kindBackup         documentKind = "Backup"         // backup FILE
 	kindBackupManifest documentKind = "BackupManifest" // backup --to
+	kindClonePlan      documentKind = "ClonePlan"      // clone --dry-run=server
+	kindCloneResult    documentKind = "CloneResult"    // clone: the clone and the new stack's status
 	kindBackupPlan     documentKind = "BackupPlan"     // backup --dry-run=server
 	kindVerdict        documentKind = "Verdict"        // backup verify
 	kindBackupList     documentKind = "BackupList"     // backups

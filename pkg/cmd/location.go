@@ -8,11 +8,12 @@ import (
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
 	"github.com/kubectl-stack/kubectl-stack/pkg/location"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // locationEnv names the backup location when --from is not given, so a
 // team sets it once (the scheduled backup's CronJob does).
-const locationEnv = "KUBECTL_STACK_BACKUP_LOCATION"
+const locationEnv = stack.BackupLocationEnv
 
 // locationFlags are how a verb reaches a backup location. The object
 // store's credentials are never flags (they would end in shell history):

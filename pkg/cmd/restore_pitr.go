@@ -47,11 +47,11 @@ func (o *RestoreOptions) completePointInTime(named bool) error {
 	case named:
 		return fmt.Errorf("a point-in-time restore picks its backup: drop the ID %q, or drop --to-time/--to-position", o.Path)
 	case o.ToTime != "":
-		t, err := time.Parse(time.RFC3339, o.ToTime)
+		t, err := parseToTime(o.ToTime)
 		if err != nil {
-			return fmt.Errorf("--to-time %q is not an RFC 3339 time such as 2026-11-26T10:15:00Z", o.ToTime)
+			return err
 		}
-		o.goal = &binlog.Target{Time: t.UTC()}
+		o.goal = t
 	default:
 		p, err := binlog.ParsePosition(o.ToPosition)
 		if err != nil {
@@ -60,6 +60,15 @@ func (o *RestoreOptions) completePointInTime(named bool) error {
 		o.goal = &binlog.Target{Position: &p}
 	}
 	return nil
+}
+
+// parseToTime reads --to-time.
+func parseToTime(value string) (*binlog.Target, error) {
+	t, err := time.Parse(time.RFC3339, value)
+	if err != nil {
+		return nil, fmt.Errorf("--to-time %q is not an RFC 3339 time such as 2026-11-26T10:15:00Z", value)
+	}
+	return &binlog.Target{Time: t.UTC()}, nil
 }
 
 // preparePointInTime downloads the backup and the binary logs the

@@ -79,7 +79,7 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 		NewCmdInit(f, streams), NewCmdImages(f, streams))
 	addVerbs(cmd, "inspect", NewCmdList(f, streams), NewCmdStatus(f, streams), NewCmdEvents(f, streams), NewCmdLogs(f, streams),
 		NewCmdNetcheck(f, streams), NewCmdMySQL(f, streams), NewCmdReport(f, streams))
-	addVerbs(cmd, "backup", NewCmdBackup(f, streams), NewCmdBackups(f, streams), NewCmdRestore(f, streams))
+	addVerbs(cmd, "backup", NewCmdBackup(f, streams), NewCmdBackups(f, streams), NewCmdRestore(f, streams), NewCmdClone(f, streams))
 	addVerbs(cmd, "in-cluster", NewCmdArchiveBinlogs(f, streams))
 	cmd.AddCommand(NewCmdVersion(f, streams))
 	refuseUnknownShells(cmd)

@@ -64,7 +64,7 @@ func NewCmdStatus(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.
 	}
 	o.printFlags.addFlags(cmd, tableFlags{wide: true, noHeaders: true, showLabels: true})
 	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "redraw on every change to the stack's pods until Ctrl-C")
-	cmd.Flags().DurationVar(&o.LagWarning, "archive-lag-warning", 2*time.Minute, "warn when the binary log archive is further behind the database than this")
+	cmd.Flags().DurationVar(&o.LagWarning, "archive-lag-warning", defaultLagWarning, "warn when the binary log archive is further behind the database than this")
 	return cmd
 }
 
@@ -80,6 +80,10 @@ func (o *StatusOptions) Validate() error {
 	}
 	return nil
 }
+
+// defaultLagWarning is how far behind the binary log archive may be before
+// status warns.
+const defaultLagWarning = 2 * time.Minute
 
 // Run prints the report, once or on every change, and turns the health of
 // the last one into the exit status.

@@ -120,6 +120,10 @@ const (
 // DevVolume names the dev PersistentVolume of the stack in namespace.
 func DevVolume(namespace string) string { return "kubectl-stack-mysql-data." + namespace }
 
+// BackupLocationEnv is the variable that names a backup location, set by
+// the ConfigMap the scheduled backup and the binary log archiver read.
+const BackupLocationEnv = "KUBECTL_STACK_BACKUP_LOCATION"
+
 // The binary log archiver (components/binlog-archive): its Deployment, the
 // ConfigMap it reports its status in, its metrics port, and the database
 // user it connects as.
