@@ -32,7 +32,8 @@ var appliedObjects = func() int {
 }()
 
 // The dev overlay on the real node, step by step as a user would go. The
-// steps of the demo scope are what `make demo` promises.
+// steps of the demo scope are what `make demo` promises, and a second stack
+// beside the first (CI runs them on kind too).
 func TestDevStack(t *testing.T) {
 	demo := []string{steps.Demo}
 	steps.Run(t, []steps.Step{
@@ -40,7 +41,7 @@ func TestDevStack(t *testing.T) {
 		{Name: "3 web pods run with distinct IPs, mysql-0 is ready on its hostPath volume, the watcher covers every node", Fn: podsRun, Scopes: demo},
 		{Name: "NodePort 30080 is answered by every web pod with its own IP and serving-host", Fn: nodePortAnswers, Scopes: demo},
 		{Name: "status shows live serving-hosts, the bound volume, a replaced pod, and health as its exit code", Fn: statusShowsTheStack, Scopes: demo},
-		{Name: "a second stack that would take the first's volume is refused naming it; its delete --purge-data leaves the first as it was", Fn: secondStackLeavesTheFirstAlone},
+		{Name: "a second stack is refused the first's NodePort naming it, runs beside it on its own, each NodePort answered by its own pods; its delete --purge-data leaves the first as it was", Fn: secondStackLeavesTheFirstAlone, Scopes: demo},
 		{Name: "CoreDNS resolves the stack's names and kube-router enforces its NetworkPolicies", Fn: dnsAndPolicies, Scopes: demo},
 		{Name: "netcheck: static verdicts, live probes and expectations agree; free queries answer by exit code", Fn: netcheckHolds, Scopes: demo},
 		{Name: "netcheck fails on exactly the rows a policy opening MySQL to all opens, statically and live", Fn: netcheckCatchesAnOpenDatabase},
@@ -67,6 +68,7 @@ func TestDevStack(t *testing.T) {
 		{Name: "prune keeps what --keep-last says and the only verified backup; a dry run deletes nothing", Fn: offsiteRetention},
 		{Name: "the binlog-archive component runs: Pod Security admits it, its Job creates the archiver's user, it archives into the bucket", Fn: archiverRuns},
 		{Name: "restore --to-time between t2 and t3, MySQL restarted after t1: the rows of t1 and t2 are back, t3's is not, other tables unchanged", Fn: pointInTimeRestore},
+		{Name: "three stacks at once: staging cloned at a time between two writes, preview from params/dev; each its own NodePort and rows, denied to each other, listed; deleting one leaves the others", Fn: threeStacks},
 		{Name: "the store down: the lag metric and status say so, the archiver catches up; archiver down: status says so; purged logs: a gap reported and refused", Fn: archiveOutages},
 		{Name: "the binlog-archive component is removed", Fn: archiverCleanup},
 		{Name: "a second apply reports everything unchanged", Fn: applyAgain},
@@ -228,10 +230,16 @@ func sqlAsRoot(t *testing.T, statement string) string {
 
 func sqlIn(t *testing.T, database, statement string) string {
 	t.Helper()
+	return sqlOf(t, stack.Namespace, database, statement)
+}
+
+// sqlOf runs statement in the database of the stack in namespace ns.
+func sqlOf(t *testing.T, ns, database, statement string) string {
+	t.Helper()
 	var out string
 	// Right after a restart the first connection may be refused; retry.
 	for attempt := 0; attempt < 20; attempt++ {
-		r := kubectl(t, time.Minute, "-n", stack.Namespace, "exec", stack.MySQLPod, "-c", "mysql", "--",
+		r := kubectl(t, time.Minute, "-n", ns, "exec", stack.MySQLPod, "-c", "mysql", "--",
 			"sh", "-c", `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql --user=root --batch --skip-column-names `+database+` -e "$0"`, statement)
 		if r.code == 0 {
 			return r.stdout

@@ -42,14 +42,14 @@ func secondStackLeavesTheFirstAlone(t *testing.T) {
 		{"\npatches:\n", "\npatches:\n  - target: {kind: PersistentVolume}\n    patch: |-\n      - {op: replace, path: /spec/hostPath/path, value: " + dataDir + "}\n"},
 	})
 	sql(t, "CREATE TABLE IF NOT EXISTS first_stack (id INT PRIMARY KEY); INSERT IGNORE INTO first_stack VALUES (1), (2), (3)")
-	before := firstStack(t)
+	before := stackSummary(t, stack.Namespace)
 
 	port := fmt.Sprintf("NodePort %d of Service %s/%s is taken by Service %s/%s (the stack in namespace %[4]s)", stack.WebNodePort, secondNamespace, stack.Web.Name, stack.Namespace, stack.Web.Name)
 	applyRefused(t, params, port)
 	if _, err := env.client.CoreV1().Namespaces().Get(ctx, secondNamespace, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("the refused apply created namespace %s (or reading it failed: %v)", secondNamespace, err)
 	}
-	editFile(t, file, [][2]string{{fmt.Sprintf("value: %d", stack.WebNodePort), "value: 30081"}})
+	editFile(t, file, [][2]string{{fmt.Sprintf("value: %d", stack.WebNodePort), fmt.Sprintf("value: %d", clonePort)}})
 	if r := kubectl(t, 6*time.Minute, "stack", "apply", "-k", params, "--timeout=5m"); r.code != 0 {
 		t.Fatalf("second stack's apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -58,19 +58,17 @@ func secondStackLeavesTheFirstAlone(t *testing.T) {
 		t.Fatalf("the second stack's volume %s: %v %+v", stack.DevVolume(secondNamespace), err, pv)
 	}
 	listsOnly(t, stack.Namespace, secondNamespace)
-	if after := firstStack(t); after != before {
+	answeredByItsOwn(t, stack.Namespace, env.cluster.webAddr())
+	answeredByItsOwn(t, secondNamespace, nodePortAddr(t, clonePort))
+	if after := stackSummary(t, stack.Namespace); after != before {
 		t.Errorf("the second stack's apply changed the first:\nbefore %s\nafter  %s", before, after)
 	}
 
 	if r := kubectl(t, 3*time.Minute, "stack", "delete", "-n", secondNamespace, "--purge-data", "--yes"); r.code != 0 {
 		t.Fatalf("second stack's delete --purge-data: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	waitForWithin(t, 2*time.Minute, "the second stack's namespace and volume gone", func() bool {
-		_, nsErr := env.client.CoreV1().Namespaces().Get(ctx, secondNamespace, metav1.GetOptions{})
-		_, pvErr := env.client.CoreV1().PersistentVolumes().Get(ctx, stack.DevVolume(secondNamespace), metav1.GetOptions{})
-		return apierrors.IsNotFound(nsErr) && apierrors.IsNotFound(pvErr)
-	})
-	if after := firstStack(t); after != before {
+	waitStackGone(t, secondNamespace)
+	if after := stackSummary(t, stack.Namespace); after != before {
 		t.Errorf("the second stack's delete --purge-data changed the first:\nbefore %s\nafter  %s", before, after)
 	}
 	watcher := fmt.Sprintf("system:serviceaccount:%s:%s", stack.Namespace, stack.Watcher.Name)
@@ -86,24 +84,26 @@ func secondStackLeavesTheFirstAlone(t *testing.T) {
 	listsOnly(t, stack.Namespace)
 }
 
-// firstStack sums up what another stack must never change of the first:
-// its volume (resource version, deletion), its ApplySet's members, and a
-// table's checksum.
-func firstStack(t *testing.T) string {
+// stackSummary sums up what another stack must never change of the one in
+// namespace ns: its volume (resource version, deletion), its ApplySet's
+// members, and its tables' checksums.
+func stackSummary(t *testing.T, ns string) string {
 	t.Helper()
-	pv, err := env.client.CoreV1().PersistentVolumes().Get(context.Background(), stack.DevVolume(stack.Namespace), metav1.GetOptions{})
+	pv, err := env.client.CoreV1().PersistentVolumes().Get(context.Background(), stack.DevVolume(ns), metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Workloads by generation (their status moves on its own), the rest by
 	// resource version; each with the set that holds it.
 	format := "jsonpath={range .items[*]}{.kind}/{.metadata.name}@%s:{.metadata.labels.applyset\\.kubernetes\\.io/part-of} {end}"
-	members := mustKubectl(t, time.Minute, "-n", stack.Namespace, "get", "deployments,statefulsets,daemonsets",
+	members := mustKubectl(t, time.Minute, "-n", ns, "get", "deployments,statefulsets,daemonsets",
 		"-l", "applyset.kubernetes.io/part-of", "-o", fmt.Sprintf(format, "{.metadata.generation}")) +
-		mustKubectl(t, time.Minute, "-n", stack.Namespace, "get", "secrets,configmaps,services,serviceaccounts,roles,rolebindings,networkpolicies",
+		mustKubectl(t, time.Minute, "-n", ns, "get", "secrets,configmaps,services,serviceaccounts,roles,rolebindings,networkpolicies",
 			"-l", "applyset.kubernetes.io/part-of", "-o", fmt.Sprintf(format, "{.metadata.resourceVersion}"))
-	checksum := sql(t, "CHECKSUM TABLE first_stack")
-	return fmt.Sprintf("volume %s@%s deleting=%v; members %s; %s", pv.Name, pv.ResourceVersion, pv.DeletionTimestamp != nil, members, strings.TrimSpace(checksum))
+	tables := strings.Fields(sqlOf(t, ns, "", "SELECT CONCAT('`', table_schema, '`.`', table_name, '`') FROM information_schema.tables "+
+		"WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') ORDER BY 1"))
+	checksums := sqlOf(t, ns, "", "CHECKSUM TABLE "+strings.Join(tables, ", "))
+	return fmt.Sprintf("volume %s@%s deleting=%v; members %s; %s", pv.Name, pv.ResourceVersion, pv.DeletionTimestamp != nil, members, strings.Join(strings.Fields(checksums), " "))
 }
 
 // applyRefused applies params and expects exit 1 with want on stderr.
