@@ -11,6 +11,7 @@ hack/bench/apply.sh
 hack/bench/history.sh
 hack/bench/logs.sh
 hack/bench/status.sh
+hack/bench/list.sh
 hack/bench/backup.sh
 hack/bench/pitr.sh
 hack/bench/watcher.sh
