@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -135,13 +136,27 @@ func binlogEnd(t *testing.T) binlog.Position {
 	return binlog.Position{File: f[0], Pos: uint32(pos)}
 }
 
+// pitrTable is the table the point-in-time steps write to.
+const pitrTable = "`stack`.`pitr`"
+
 // untouched is the CHECKSUM TABLE of every user table but stack.pitr.
 func untouched(t *testing.T) string {
 	t.Helper()
-	tables := strings.Fields(sqlAsRoot(t, "SELECT CONCAT('`', table_schema, '`.`', table_name, '`') FROM information_schema.tables "+
-		"WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') "+
-		"AND NOT (table_schema = 'stack' AND table_name = 'pitr') ORDER BY 1"))
-	return sqlAsRoot(t, "CHECKSUM TABLE "+strings.Join(tables, ", "))
+	return tableChecksums(t, stack.Namespace, pitrTable)
+}
+
+// tableChecksums is the CHECKSUM TABLE of every user table of the stack
+// in namespace ns but those named in except (`schema`.`table`).
+func tableChecksums(t *testing.T, ns string, except ...string) string {
+	t.Helper()
+	var tables []string
+	for _, name := range strings.Fields(sqlOf(t, ns, "", "SELECT CONCAT('`', table_schema, '`.`', table_name, '`') FROM information_schema.tables "+
+		"WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') ORDER BY 1")) {
+		if !slices.Contains(except, name) {
+			tables = append(tables, name)
+		}
+	}
+	return sqlOf(t, ns, "", "CHECKSUM TABLE "+strings.Join(tables, ", "))
 }
 
 // pointInTimeRestore writes rows at t1, t2 and t3, restarting MySQL

@@ -100,9 +100,7 @@ func stackSummary(t *testing.T, ns string) string {
 		"-l", "applyset.kubernetes.io/part-of", "-o", fmt.Sprintf(format, "{.metadata.generation}")) +
 		mustKubectl(t, time.Minute, "-n", ns, "get", "secrets,configmaps,services,serviceaccounts,roles,rolebindings,networkpolicies",
 			"-l", "applyset.kubernetes.io/part-of", "-o", fmt.Sprintf(format, "{.metadata.resourceVersion}"))
-	tables := strings.Fields(sqlOf(t, ns, "", "SELECT CONCAT('`', table_schema, '`.`', table_name, '`') FROM information_schema.tables "+
-		"WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') ORDER BY 1"))
-	checksums := sqlOf(t, ns, "", "CHECKSUM TABLE "+strings.Join(tables, ", "))
+	checksums := tableChecksums(t, ns)
 	return fmt.Sprintf("volume %s@%s deleting=%v; members %s; %s", pv.Name, pv.ResourceVersion, pv.DeletionTimestamp != nil, members, strings.Join(strings.Fields(checksums), " "))
 }
 
