@@ -5,13 +5,17 @@
 # under the exact references the manifests use. Cached under a versioned
 # folder; prints the folder. The reference of each image is written in one
 # place: the table at the end of this file.
+#   hack/images/build.sh           every image
+#   hack/images/build.sh NAME...   only these (the table's names); those made
+#                                  from Debian's packages need no binaries of
+#                                  hack/build-binaries.sh, so hack/test.sh
+#                                  builds them beside it
 # shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 here=$root/hack/images
 # Bump after changing how an image is built, so the cached one is rebuilt.
 revision=2
 out="$cache/images/$DEBIAN_SUITE-r$revision"
-bin=${KUBECTL_STACK_BIN_DIR:?set KUBECTL_STACK_BIN_DIR to the folder hack/build-binaries.sh prints}
 mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -74,6 +78,7 @@ build_mysql() {
 }
 
 build_coredns() {
+  local bin=${KUBECTL_STACK_BIN_DIR:?set KUBECTL_STACK_BIN_DIR to the folder hack/build-binaries.sh prints}
   mkdir -p "$work/coredns"
   cp "$bin/coredns" "$work/coredns/coredns"
   wrap "$work/coredns" "$1" "$2" -entrypoint /coredns -user 65532
@@ -101,12 +106,16 @@ images=(
   "watcher                kubectl-stack/watcher:dev"
   "plugin                 kubectl-stack/kubectl-stack:dev"
 )
+wanted=" $* "
 for line in "${images[@]}"; do
   read -r name ref <<<"$line"
+  [ $# -eq 0 ] || [[ $wanted == *" $name "* ]] || continue
   file="$out/$name.tar"
   # The project's own programs are rebuilt every time: their source changes.
   [ -s "$file" ] && [ "$name" != watcher ] && [ "$name" != plugin ] && continue
   echo "building image $ref" >&2
+  start=$SECONDS
   "build_$name" "$ref" "$file"
+  log "built image $ref in $((SECONDS - start)) s"
 done
 echo "$out"
