@@ -4,7 +4,8 @@
 # run rebuilds nothing. Prints the folder on stdout.
 #
 #   hack/build-binaries.sh          etcd, kube-apiserver, kubectl (API-server tests),
-#                                   the image registry and crane (image tests)
+#                                   the image registry (image tests)
+#   hack/build-binaries.sh bench    also crane, what the images benchmark compares with
 #   hack/build-binaries.sh node     also what a local node needs, and the S3
 #                                   server the backup tests use
 #   hack/build-binaries.sh kind     also kind and what its node image holds
@@ -74,7 +75,9 @@ fi
 # The others, each its own module, one after another.
 installs() {
   install registry "github.com/distribution/distribution/v3/cmd/registry@$DISTRIBUTION_VERSION"
-  install crane "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
+  if [ "$set_" = bench ]; then
+    install crane "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
+  fi
   if [ "$set_" = node ] || [ "$set_" = kind ]; then
     local cni=github.com/containernetworking/plugins/plugins p
     for p in main/bridge ipam/host-local main/loopback meta/portmap; do
@@ -83,7 +86,6 @@ installs() {
     install coredns "github.com/coredns/coredns@$COREDNS_VERSION"
     install kube-router "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION"
     install kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
-    install kwokctl "sigs.k8s.io/kwok/cmd/kwokctl@$KWOK_VERSION"
     install versitygw "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
   fi
   if [ "$set_" = kind ]; then
@@ -100,8 +102,8 @@ others=$!
 build "${commands[@]}"
 wait "$others"
 
-# kwok simulates nothing without Stage objects; these are the ones kwokctl
-# uses by default, from the same module version.
+# kwok simulates nothing without Stage objects; these are the ones kwok's
+# own cluster tool uses by default, from the same module version.
 if { [ "$set_" = node ] || [ "$set_" = kind ]; } && [ ! -s "$bin/kwok-stages.yaml" ]; then
   kwok_dir=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | awk -F'"' '/"Dir"/ {print $4}')
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \

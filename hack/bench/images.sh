@@ -6,6 +6,6 @@
 # shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 cd "$root"
-KUBECTL_STACK_BIN_DIR=$(hack/build-binaries.sh)
+KUBECTL_STACK_BIN_DIR=$(hack/build-binaries.sh bench)
 export KUBECTL_STACK_BIN_DIR
 exec go run ./hack/bench/images "$@"
