@@ -119,3 +119,82 @@ func TestParseRoom(t *testing.T) {
 		}
 	}
 }
+
+// partFile writes a part of a split dump where podPartScript finds it,
+// the pod's /tmp being dir; it returns the script's name for it.
+func partFile(t *testing.T, dir, text string) string {
+	t.Helper()
+	inPod := podPartsDir + "/table-0001.sql.gz"
+	local := strings.ReplaceAll(inPod, "/tmp/", dir+"/")
+	if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(local, gzipMember(text+doneQuery), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return inPod
+}
+
+func TestPartScriptLoadsItsPartAndRemovesIt(t *testing.T) {
+	dir := stubPod(t)
+	stdout, stderr, err := runScript(t, dir, podPartScript(partFile(t, dir, "INSERT INTO t VALUES (1);\n")), nil)
+	if err != nil || !strings.Contains(stdout, "INSERT INTO t VALUES (1);") || !strings.Contains(stdout, doneMark) {
+		t.Fatalf("part: %v; stdout %q; stderr %q", err, stdout, stderr)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".kubectl-stack-restore.d", "*")); len(left) > 0 {
+		t.Errorf("the part script left %v", left)
+	}
+}
+
+// Once a roll back has begun, a part whose script starts late loads
+// nothing.
+func TestPartScriptDoesNotStartOnceStopped(t *testing.T) {
+	dir := stubPod(t)
+	part := partFile(t, dir, "INSERT INTO t VALUES (1);\n")
+	if err := os.WriteFile(strings.ReplaceAll(partsStopped, "/tmp/", dir+"/"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, err := runScript(t, dir, podPartScript(part), nil)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 75 || strings.Contains(stdout, "INSERT") {
+		t.Fatalf("a part after the stop mark: %v, stdout %q; want exit 75 and nothing loaded", err, stdout)
+	}
+}
+
+// stopRestoreClient ends a part's client that still runs, and the parts.
+func TestStopRestoreClientEndsEveryPart(t *testing.T) {
+	dir := t.TempDir()
+	// A client that never ends on its own, under the PID its part records.
+	if err := os.WriteFile(filepath.Join(dir, "mysql"), []byte("#!/bin/sh\nexec sleep 600\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	part := partFile(t, dir, "SELECT 1;\n")
+	script := strings.ReplaceAll(podPartScript(part), "/tmp/", dir+"/")
+	loading := exec.Command("sh", "-c", script)
+	loading.Env = []string{"PATH=" + dir + ":" + os.Getenv("PATH"), "MYSQL_ROOT_PASSWORD=x"}
+	if err := loading.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer loading.Process.Kill()
+	pidFile := strings.ReplaceAll(part, "/tmp/", dir+"/") + ".pid"
+	deadline := time.Now().Add(time.Minute)
+	for { // a guard against a hang, not a measure of speed
+		if b, _ := os.ReadFile(pidFile); len(b) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the part's client never recorded its PID")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, stderr, err := runScript(t, dir, credentials+stopRestoreClient, nil); err != nil {
+		t.Fatalf("stopRestoreClient: %v: %s", err, stderr)
+	}
+	var exit *exec.ExitError
+	if err := loading.Wait(); !errors.As(err, &exit) || exit.ExitCode() != 137 {
+		t.Errorf("the part's script after stopRestoreClient: %v, want its client killed (137)", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".kubectl-stack-restore.d")); !os.IsNotExist(err) {
+		t.Errorf("the parts' folder after stopRestoreClient: %v", err)
+	}
+}

@@ -42,6 +42,11 @@ type RestoreOptions struct {
 	// Replay, when set, is applied after the dump: a point-in-time
 	// restore. A failure of it puts the safety copy back too.
 	Replay *Replay
+	// Parallel is how many tables load at once (a dump of --databases
+	// with two tables or more, into a container with gzip); 1 loads the
+	// dump whole, on one connection, and 0 asks for defaultParallel of the
+	// database container's CPU limit.
+	Parallel int
 }
 
 // RestoreResult describes a restore that succeeded, or what a dry run
@@ -125,7 +130,7 @@ func prepare(ctx context.Context, c *kube.Clients, db *database, v *Verifying, o
 	var l *loader
 	go func() {
 		var err error
-		l, err = prepareLoad(ctx, db, v.Path)
+		l, err = prepareLoad(ctx, db, v.Path, o.parallel(db), o.SafetyDir)
 		ready <- err
 	}()
 	d, err := v.Wait(ctx)
@@ -175,7 +180,7 @@ func plan(ctx context.Context, db *database, d *Dump) (*RestoreResult, error) {
 // holds afterwards, and loads the dump with the mysql client. (Its one
 // caller restores into a scratch pod, removed afterwards with any copy.)
 func load(ctx context.Context, db *database, d *Dump) error {
-	l, err := prepareLoad(ctx, db, d.Path)
+	l, err := prepareLoad(ctx, db, d.Path, 1, "")
 	if err == nil {
 		err = l.matches(d)
 	}
@@ -185,32 +190,62 @@ func load(ctx context.Context, db *database, d *Dump) error {
 	return err
 }
 
-// loader loads a dump file: copied into the pod, or streamed from here.
-// The client runs, in one session, the drops of the dump's databases, the
-// dump and doneQuery.
+// loader loads a dump file: split by table and its parts copied into the
+// pod (loaded parallel at once), copied into the pod whole, or streamed
+// from here. Whole, the client runs, in one session, the drops of the
+// dump's databases, the dump and doneQuery.
 type loader struct {
 	db *database
 	// copied is the sha256 of the pod's copy, "" when there is none.
 	copied string
+	// split is the dump's parts in the pod, nil when it loads whole.
+	split    *splitDump
+	parallel int
 }
 
-func prepareLoad(ctx context.Context, db *database, path string) (*loader, error) {
+// prepareLoad splits the dump into localDir when more than one connection
+// may load it, and copies what it loads into the pod.
+func prepareLoad(ctx context.Context, db *database, path string, parallel int, localDir string) (*loader, error) {
+	if parallel > 1 {
+		split, err := prepareSplit(ctx, db, path, localDir)
+		if err != nil || split != nil {
+			return &loader{db: db, split: split, parallel: parallel}, err
+		}
+	}
 	copied, err := copyIntoPod(ctx, db, path)
 	return &loader{db: db, copied: copied}, err
 }
 
-// matches says whether the pod's copy is the file as it was verified.
+// parallel is how many tables a restore loads at once.
+func (o RestoreOptions) parallel(db *database) int {
+	if o.Parallel > 0 {
+		return o.Parallel
+	}
+	return defaultParallel(db.cpus)
+}
+
+// matches says whether what the pod has is the file as it was verified.
 func (l *loader) matches(d *Dump) error {
-	if l.copied == "" || l.copied == d.sha256 {
+	sum := l.copied
+	if l.split != nil {
+		sum = l.split.sha256
+	}
+	if sum == "" || sum == d.sha256 {
 		return nil
 	}
-	return fmt.Errorf("%s changed while it was copied into %s (sha256 %s, verified %s): nothing was changed", d.Path, stack.MySQLPod, l.copied[:12], d.sha256[:12])
+	return fmt.Errorf("%s changed while it was copied into %s (sha256 %s, verified %s): nothing was changed", d.Path, stack.MySQLPod, sum[:12], d.sha256[:12])
 }
 
 // load runs the drops and the dump and returns what it loaded, as Verify
 // counted it. A server error names the line of the dump, not of the drops
 // before it.
 func (l *loader) load(ctx context.Context, d *Dump) ([]Count, error) {
+	if l.split != nil {
+		if err := l.loadSplit(ctx); err != nil {
+			return nil, err
+		}
+		return d.counts, nil
+	}
 	drops := dropDatabases(d.Databases)
 	err := l.run(ctx, d, drops)
 	var se *ServerError
@@ -242,12 +277,12 @@ func (l *loader) run(ctx context.Context, d *Dump, drops string) error {
 
 // discard removes the pod's copy of a dump that will not be loaded.
 func (l *loader) discard(rollbackContext func() (context.Context, context.CancelFunc)) {
-	if l == nil || l.copied == "" {
+	if l == nil || l.copied == "" && l.split == nil {
 		return
 	}
 	ctx, cancel := rollbackContext()
 	defer cancel()
-	_ = l.db.run(ctx, "rm -f "+podDumpFile, nil, io.Discard)
+	_ = l.db.run(ctx, "rm -rf "+podDumpFile+" "+podPartsDir, nil, io.Discard)
 }
 
 // doneQuery follows every dump a restore loads: the client printing

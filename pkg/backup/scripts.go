@@ -121,18 +121,41 @@ wait $pid || rc=$?
 rm -f ` + clientPIDFile + `
 `
 
-// stopRestoreClient ends the mysql client of an earlier restore, if it
-// still runs in this pod, and waits until it is gone; the server then ends
+// partsStopped, while it exists, keeps any part's client from starting:
+// stopRestoreClient makes it before it ends the clients, and a split
+// restore removes it before it copies its parts.
+const partsStopped = "/tmp/.kubectl-stack-parts-stopped"
+
+// podPartScript loads one part of a split dump in the pod, with no stdin,
+// and removes it. Its client writes its own PID beside the part, then
+// starts unless partsStopped exists: a client that stopRestoreClient did
+// not see yet is one that sees the mark (several load at once, and one
+// may be starting as another's failure rolls everything back).
+func podPartScript(file string) string {
+	return credentials + `f=` + shellWords([]string{file}) + `
+trap 'rm -f "$cnf" "$f" "$f.pid"' EXIT
+gzip -dc "$f" | sh -c 'echo $$ > "$1"; [ ! -e ` + partsStopped + ` ] || exit 75; exec mysql --defaults-extra-file="$2" --batch' sh "$f.pid" "$cnf" &
+rc=0
+wait $! || rc=$?
+exit $rc
+`
+}
+
+// stopRestoreClient ends the mysql clients of an earlier restore (the one
+// of a whole dump, those of a split one's parts), if they still run in
+// this pod, and waits until they are gone; the server then ends
 // its session (rolling back what it had not committed) before any DDL of
 // ours gets the tables' metadata locks.
-const stopRestoreClient = `if [ -s ` + clientPIDFile + ` ]; then
-  pid=$(cat ` + clientPIDFile + `)
+const stopRestoreClient = `touch ` + partsStopped + `
+for p in ` + clientPIDFile + ` ` + podPartsDir + `/*.pid; do
+  [ -s "$p" ] || continue
+  pid=$(cat "$p")
   kill -9 "$pid" 2>/dev/null || true
   while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  rm -f ` + clientPIDFile + `
-fi
+  rm -f "$p"
+done
 rm -f ` + podDumpFile + `
-rm -rf ` + podBinlogDir + `
+rm -rf ` + podBinlogDir + ` ` + podPartsDir + `
 `
 
 // rollbackScript stops an earlier restore's client, then feeds stdin to a

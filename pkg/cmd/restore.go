@@ -54,6 +54,8 @@ type RestoreOptions struct {
 	ToTime     string
 	ToPosition string
 	AcceptGap  bool
+	// Parallel is how many tables load at once; 0 for the default.
+	Parallel int
 	*printFlags
 	confirmation
 
@@ -122,6 +124,7 @@ func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 	cmd.Flags().StringVar(&o.ToTime, "to-time", "", "restore to this time (RFC 3339, UTC), replaying archived binary logs; needs --from")
 	cmd.Flags().StringVar(&o.ToPosition, "to-position", "", "restore to this binary log position, FILE:OFFSET; needs --from")
 	cmd.Flags().BoolVar(&o.AcceptGap, "accept-gap", false, "replay across a gap in the archived binary logs (the events in it are lost)")
+	cmd.Flags().IntVar(&o.Parallel, "parallel", 0, fmt.Sprintf("how many tables load at once; 1 loads the dump whole on one connection (default: one more than the database container's CPU limit, 2 to 8, else %d)", backup.DefaultParallel))
 	o.printFlags.addFlags(cmd, tableFlags{noHeaders: true})
 	return cmd
 }
@@ -153,6 +156,9 @@ func (o *RestoreOptions) Validate() error {
 	if err := validateDryRun(o.DryRun); err != nil {
 		return err
 	}
+	if o.Parallel < 0 {
+		return fmt.Errorf("--parallel %d: give how many tables may load at once, 1 or more", o.Parallel)
+	}
 	if o.From.raw == "" {
 		if err := backup.CheckFile(o.Path); err != nil {
 			return err
@@ -176,6 +182,7 @@ func (o *RestoreOptions) Run(ctx context.Context) error {
 	res, err := backup.Restore(ctx, o.clients, o.dump, backup.RestoreOptions{
 		Namespace: o.namespace, SafetyDir: o.SafetyDir, KeepSafetyCopy: o.KeepSafetyCopy,
 		RollbackContext: rollbackContext, Progress: o.ErrOut, DryRun: o.DryRun == "server", Replay: o.replay(),
+		Parallel: o.Parallel,
 	})
 	if err != nil {
 		return err

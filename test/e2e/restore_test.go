@@ -47,7 +47,8 @@ func restoreFailuresChangeNothing(t *testing.T) {
 	before := databaseState(t)
 
 	r := kubectl(t, 5*time.Minute, "stack", "restore", broken, "--yes")
-	expectPutBack(t, "a statement the server refuses", r, before, fmt.Sprintf("ERROR 1064 (42000) at line %d: ", bad+1))
+	expectPutBack(t, "a statement the server refuses", r, before, fmt.Sprintf("loading table `ledger`.`entries`: ERROR 1064 (42000) at line %d: ", bad+1))
+	oneOfManyFails(t, dir, lines, before)
 
 	failures := []struct {
 		name, says string
@@ -118,6 +119,21 @@ func restoreFailuresChangeNothing(t *testing.T) {
 	if now := safetyCopies(t); len(now) != len(failed)+1 {
 		t.Errorf("--keep-safety-copy: %d safety copies, want %d", len(now), len(failed)+1)
 	}
+}
+
+// oneOfManyFails: the tables load side by side, and one table's part is
+// refused while another's is in flight (held on holdLock): the restore
+// ends the one in flight and puts everything back.
+func oneOfManyFails(t *testing.T, dir string, lines []string, before string) {
+	held := withLine(lines, afterFirst(lines, "UNLOCK TABLES;"), fmt.Sprintf("SELECT GET_LOCK('%s', 600);", holdLock))
+	bad := lastPrefixed(held, "INSERT INTO `entries`")
+	both := writeDump(t, filepath.Join(dir, "held-and-broken.sql.gz"), withReplaced(held, bad, "INSRT INTO"+strings.TrimPrefix(held[bad], "INSERT INTO")))
+	holder := holdNamedLock(t)
+	restore, stderr := startRestore(t, both, "--parallel", "4")
+	r := finish(t, restore, stderr)
+	waitFor(t, "no session of the failed restore", func() bool { return !restoreWaiting(t) })
+	holder.release()
+	expectPutBack(t, "one table refused while another loads", r, before, fmt.Sprintf("loading table `ledger`.`entries`: ERROR 1064 (42000) at line %d: ", bad+1))
 }
 
 // podDumpsGone: no failed restore left its copy of the dump (or a client
@@ -294,9 +310,9 @@ func (h *lockHolder) release() {
 }
 
 // startRestore starts `kubectl stack restore FILE --yes`, its stderr kept.
-func startRestore(t *testing.T, file string) (*exec.Cmd, *lockedBuffer) {
+func startRestore(t *testing.T, file string, flags ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), "stack", "restore", file, "--yes")
+	cmd := exec.Command(filepath.Join(env.binDir, "kubectl"), append([]string{"stack", "restore", file, "--yes"}, flags...)...)
 	cmd.Env = pluginEnv()
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr
