@@ -88,8 +88,8 @@ func restoreFailuresChangeNothing(t *testing.T) {
 	}
 	podDumpsGone(t)
 	failed := safetyCopies(t)
-	if len(failed) != 1+len(failures) {
-		t.Errorf("%d safety copies after %d failed restores, want one each: %v", len(failed), 1+len(failures), failed)
+	if len(failed) != 2+len(failures) {
+		t.Errorf("%d safety copies after %d failed restores, want one each: %v", len(failed), 2+len(failures), failed)
 	}
 
 	sql(t, "DELETE FROM ledger.entries WHERE id < 10; DROP VIEW ledger.large")
