@@ -17,22 +17,6 @@ import (
 // loaded from: /tmp is an emptyDir, so they go with the pod.
 const podPartsDir = "/tmp/.kubectl-stack-restore.d"
 
-// DefaultParallel is how many tables a restore loads at once when the
-// database container has no CPU limit; with one, a connection more than
-// its CPUs (a client parses and sends while the server inserts), from 2
-// to maxParallel.
-const (
-	DefaultParallel = 4
-	maxParallel     = 8
-)
-
-func defaultParallel(cpus int) int {
-	if cpus <= 0 {
-		return DefaultParallel
-	}
-	return min(max(cpus+1, 2), maxParallel)
-}
-
 // prepareSplit splits a dump into its parts in a folder of localDir, then
 // copies them into the pod, and removes the local folder. It returns nil
 // and no error when the dump is better loaded whole: a container without

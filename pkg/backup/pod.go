@@ -37,9 +37,6 @@ type database struct {
 	ns       string
 	uid      types.UID
 	restarts int32
-	// cpus is the database container's CPU limit, rounded up; 0 when it
-	// has none.
-	cpus int
 }
 
 // openDatabase fails unless the database pod exists and is ready.
@@ -54,16 +51,7 @@ func openDatabase(ctx context.Context, c *kube.Clients, ns string) (*database, e
 	if !ready(pod) {
 		return nil, ErrNotReady{Namespace: ns, Phase: pod.Status.Phase}
 	}
-	return &database{c: c, ns: ns, uid: pod.UID, restarts: restarts(pod), cpus: cpuLimit(pod)}, nil
-}
-
-func cpuLimit(pod *corev1.Pod) int {
-	for _, c := range pod.Spec.Containers {
-		if q, ok := c.Resources.Limits[corev1.ResourceCPU]; ok && c.Name == stack.MySQLContainer {
-			return int((q.MilliValue() + 999) / 1000)
-		}
-	}
-	return 0
+	return &database{c: c, ns: ns, uid: pod.UID, restarts: restarts(pod)}, nil
 }
 
 func restarts(pod *corev1.Pod) int32 {

@@ -43,9 +43,10 @@ type RestoreOptions struct {
 	// restore. A failure of it puts the safety copy back too.
 	Replay *Replay
 	// Parallel is how many tables load at once (a dump of --databases
-	// with two tables or more, into a container with gzip); 1 loads the
-	// dump whole, on one connection, and 0 asks for defaultParallel of the
-	// database container's CPU limit.
+	// with two tables or more, into a container with gzip); 0 or 1 loads
+	// the dump whole, on one connection. Each part costs two execs, which
+	// on a 2-core machine cost more than 20 tables of 200 MB gained
+	// (docs/benchmarks.md), hence not the default.
 	Parallel int
 }
 
@@ -130,7 +131,7 @@ func prepare(ctx context.Context, c *kube.Clients, db *database, v *Verifying, o
 	var l *loader
 	go func() {
 		var err error
-		l, err = prepareLoad(ctx, db, v.Path, o.parallel(db), o.SafetyDir)
+		l, err = prepareLoad(ctx, db, v.Path, o.Parallel, o.SafetyDir)
 		ready <- err
 	}()
 	d, err := v.Wait(ctx)
@@ -214,14 +215,6 @@ func prepareLoad(ctx context.Context, db *database, path string, parallel int, l
 	}
 	copied, err := copyIntoPod(ctx, db, path)
 	return &loader{db: db, copied: copied}, err
-}
-
-// parallel is how many tables a restore loads at once.
-func (o RestoreOptions) parallel(db *database) int {
-	if o.Parallel > 0 {
-		return o.Parallel
-	}
-	return defaultParallel(db.cpus)
 }
 
 // matches says whether what the pod has is the file as it was verified.

@@ -255,11 +255,3 @@ func TestSplitLeavesADumpWithoutDatabasesWhole(t *testing.T) {
 		t.Fatalf("a dump without --databases split into %d parts", len(d.Parts))
 	}
 }
-
-func TestDefaultParallel(t *testing.T) {
-	for cpus, want := range map[int]int{0: DefaultParallel, 1: 2, 3: 4, 16: maxParallel} {
-		if got := defaultParallel(cpus); got != want {
-			t.Errorf("defaultParallel(%d) = %d, want %d", cpus, got, want)
-		}
-	}
-}

@@ -54,7 +54,7 @@ type RestoreOptions struct {
 	ToTime     string
 	ToPosition string
 	AcceptGap  bool
-	// Parallel is how many tables load at once; 0 for the default.
+	// Parallel is how many tables load at once.
 	Parallel int
 	*printFlags
 	confirmation
@@ -124,7 +124,7 @@ func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 	cmd.Flags().StringVar(&o.ToTime, "to-time", "", "restore to this time (RFC 3339, UTC), replaying archived binary logs; needs --from")
 	cmd.Flags().StringVar(&o.ToPosition, "to-position", "", "restore to this binary log position, FILE:OFFSET; needs --from")
 	cmd.Flags().BoolVar(&o.AcceptGap, "accept-gap", false, "replay across a gap in the archived binary logs (the events in it are lost)")
-	cmd.Flags().IntVar(&o.Parallel, "parallel", 0, fmt.Sprintf("how many tables load at once; 1 loads the dump whole on one connection (default: one more than the database container's CPU limit, 2 to 8, else %d)", backup.DefaultParallel))
+	cmd.Flags().IntVar(&o.Parallel, "parallel", 1, "how many tables load at once, each on its own connection; 1 loads the dump whole on one (each table costs two execs more: worth it for large tables)")
 	o.printFlags.addFlags(cmd, tableFlags{noHeaders: true})
 	return cmd
 }
@@ -156,7 +156,7 @@ func (o *RestoreOptions) Validate() error {
 	if err := validateDryRun(o.DryRun); err != nil {
 		return err
 	}
-	if o.Parallel < 0 {
+	if o.Parallel < 1 {
 		return fmt.Errorf("--parallel %d: give how many tables may load at once, 1 or more", o.Parallel)
 	}
 	if o.From.raw == "" {

@@ -47,7 +47,7 @@ func restoreFailuresChangeNothing(t *testing.T) {
 	before := databaseState(t)
 
 	r := kubectl(t, 5*time.Minute, "stack", "restore", broken, "--yes")
-	expectPutBack(t, "a statement the server refuses", r, before, fmt.Sprintf("loading table `ledger`.`entries`: ERROR 1064 (42000) at line %d: ", bad+1))
+	expectPutBack(t, "a statement the server refuses", r, before, fmt.Sprintf("ERROR 1064 (42000) at line %d: ", bad+1))
 	oneOfManyFails(t, dir, lines, before)
 
 	failures := []struct {
