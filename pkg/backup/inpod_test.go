@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -164,28 +165,33 @@ func TestPartScriptDoesNotStartOnceStopped(t *testing.T) {
 // stopRestoreClient ends a part's client that still runs, and the parts.
 func TestStopRestoreClientEndsEveryPart(t *testing.T) {
 	dir := t.TempDir()
-	// A client that never ends on its own, under the PID its part records.
-	if err := os.WriteFile(filepath.Join(dir, "mysql"), []byte("#!/bin/sh\nexec sleep 600\n"), 0o755); err != nil {
+	// A client that says it started (its part wrote its PID before it),
+	// then never ends on its own, under that PID.
+	started := filepath.Join(dir, "started")
+	if err := syscall.Mkfifo(started, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mysql"), []byte("#!/bin/sh\necho > \"$STARTED\"\nexec sleep 600\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	part := partFile(t, dir, "SELECT 1;\n")
 	script := strings.ReplaceAll(podPartScript(part), "/tmp/", dir+"/")
 	loading := exec.Command("sh", "-c", script)
-	loading.Env = []string{"PATH=" + dir + ":" + os.Getenv("PATH"), "MYSQL_ROOT_PASSWORD=x"}
+	loading.Env = []string{"PATH=" + dir + ":" + os.Getenv("PATH"), "MYSQL_ROOT_PASSWORD=x", "STARTED=" + started}
 	if err := loading.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer loading.Process.Kill()
-	pidFile := strings.ReplaceAll(part, "/tmp/", dir+"/") + ".pid"
-	deadline := time.Now().Add(time.Minute)
-	for { // a guard against a hang, not a measure of speed
-		if b, _ := os.ReadFile(pidFile); len(b) > 0 {
-			break
+	// Reading the FIFO returns once the client wrote to it.
+	ready := make(chan error, 1)
+	go func() { _, err := os.ReadFile(started); ready <- err }()
+	select {
+	case err := <-ready:
+		if err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the part's client never recorded its PID")
-		}
-		time.Sleep(10 * time.Millisecond)
+	case <-time.After(time.Minute): // a guard against a hang, not a measure of speed
+		t.Fatal("the part's client never started")
 	}
 	if _, stderr, err := runScript(t, dir, credentials+stopRestoreClient, nil); err != nil {
 		t.Fatalf("stopRestoreClient: %v: %s", err, stderr)
