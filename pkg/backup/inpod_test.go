@@ -121,44 +121,70 @@ func TestParseRoom(t *testing.T) {
 	}
 }
 
-// partFile writes a part of a split dump where podPartScript finds it,
-// the pod's /tmp being dir; it returns the script's name for it.
-func partFile(t *testing.T, dir, text string) string {
-	t.Helper()
-	inPod := podPartsDir + "/table-0001.sql.gz"
-	local := strings.ReplaceAll(inPod, "/tmp/", dir+"/")
-	if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
-		t.Fatal(err)
+// parts is what a connection sends: gzip members, one per part, each
+// ending with doneQuery as the splitter ends it.
+func parts(texts ...string) []byte {
+	var b []byte
+	for _, text := range texts {
+		b = append(b, gzipMember(text+doneQuery)...)
 	}
-	if err := os.WriteFile(local, gzipMember(text+doneQuery), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return inPod
+	return b
 }
 
-func TestPartScriptLoadsItsPartAndRemovesIt(t *testing.T) {
+func TestPartsScriptLoadsEveryPartItIsSent(t *testing.T) {
 	dir := stubPod(t)
-	stdout, stderr, err := runScript(t, dir, podPartScript(partFile(t, dir, "INSERT INTO t VALUES (1);\n")), nil)
-	if err != nil || !strings.Contains(stdout, "INSERT INTO t VALUES (1);") || !strings.Contains(stdout, doneMark) {
-		t.Fatalf("part: %v; stdout %q; stderr %q", err, stdout, stderr)
+	stdout, stderr, err := runScript(t, dir, partsScript("connection-0", true, 0), parts("INSERT INTO t VALUES (1);\n", "INSERT INTO u VALUES (2);\n"))
+	if err != nil || !strings.Contains(stdout, "INSERT INTO t VALUES (1);") || !strings.Contains(stdout, "INSERT INTO u VALUES (2);") || strings.Count(stdout, doneMark) != 2 {
+		t.Fatalf("parts: %v; stdout %q; stderr %q", err, stdout, stderr)
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, ".kubectl-stack-restore.d", "*")); len(left) > 0 {
-		t.Errorf("the part script left %v", left)
+		t.Errorf("the parts script left %v", left)
 	}
 }
 
-// Once a roll back has begun, a part whose script starts late loads
-// nothing.
-func TestPartScriptDoesNotStartOnceStopped(t *testing.T) {
+// A pod without gzip gets the parts decompressed; the last connection
+// removes the PID files' folder.
+func TestPartsScriptTakesPlainSQLAndTheLastRemovesTheFolder(t *testing.T) {
 	dir := stubPod(t)
-	part := partFile(t, dir, "INSERT INTO t VALUES (1);\n")
-	if err := os.WriteFile(strings.ReplaceAll(partsStopped, "/tmp/", dir+"/"), nil, 0o600); err != nil {
+	stdout, stderr, err := runScript(t, dir, partsScript("rest", false, last), []byte("SELECT 1;\n"+doneQuery))
+	if err != nil || !strings.Contains(stdout, "SELECT 1;") || !strings.Contains(stdout, doneMark) {
+		t.Fatalf("rest: %v; stdout %q; stderr %q", err, stdout, stderr)
+	}
+	leftBehind(t, dir)
+}
+
+// The client refuses the first part: the script still reads its stdin to
+// the end (an exec whose stdin is no longer read may never end), and exits
+// with the client's status.
+func TestPartsScriptReadsAllItsInputWhenTheClientFails(t *testing.T) {
+	dir := stubPod(t)
+	in := append(parts("REFUSE;\n"), parts(strings.Repeat("INSERT INTO t VALUES (1);\n", 200000))...)
+	stdout, stderr, err := runScript(t, dir, partsScript("connection-0", true, 0), in)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || strings.Contains(stdout, "INSERT") || !strings.Contains(stderr, "at line 2") {
+		t.Fatalf("a refused part: %v; stdout %q; stderr %q; want exit 1 and the server's line", err, stdout, stderr)
+	}
+}
+
+// Once a roll back has begun, a connection whose script starts late loads
+// nothing; the first one of a new restore removes an earlier mark.
+func TestPartsScriptDoesNotStartOnceStopped(t *testing.T) {
+	dir := stubPod(t)
+	mark := strings.ReplaceAll(partsStopped, "/tmp/", dir+"/")
+	if err := os.WriteFile(mark, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	stdout, _, err := runScript(t, dir, podPartScript(part), nil)
+	stdout, _, err := runScript(t, dir, partsScript("connection-1", true, 0), parts("INSERT INTO t VALUES (1);\n"))
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 75 || strings.Contains(stdout, "INSERT") {
 		t.Fatalf("a part after the stop mark: %v, stdout %q; want exit 75 and nothing loaded", err, stdout)
+	}
+	stdout, stderr, err := runScript(t, dir, partsScript("databases", true, first), parts("CREATE DATABASE d;\n"))
+	if err != nil || !strings.Contains(stdout, "CREATE DATABASE d;") {
+		t.Fatalf("the first part of a new restore: %v; stdout %q; stderr %q", err, stdout, stderr)
+	}
+	if _, err := os.Stat(mark); !os.IsNotExist(err) {
+		t.Errorf("the stop mark after a new restore's first part: %v", err)
 	}
 }
 
@@ -174,9 +200,9 @@ func TestStopRestoreClientEndsEveryPart(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "mysql"), []byte("#!/bin/sh\necho > \"$STARTED\"\nexec sleep 600\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	part := partFile(t, dir, "SELECT 1;\n")
-	script := strings.ReplaceAll(podPartScript(part), "/tmp/", dir+"/")
+	script := strings.ReplaceAll(partsScript("connection-0", true, 0), "/tmp/", dir+"/")
 	loading := exec.Command("sh", "-c", script)
+	loading.Stdin = bytes.NewReader(parts("SELECT 1;\n"))
 	loading.Env = []string{"PATH=" + dir + ":" + os.Getenv("PATH"), "MYSQL_ROOT_PASSWORD=x", "STARTED=" + started}
 	if err := loading.Start(); err != nil {
 		t.Fatal(err)

@@ -37,6 +37,9 @@ type database struct {
 	ns       string
 	uid      types.UID
 	restarts int32
+	// cpus is the database container's CPU limit in cores, 0 when it has
+	// none.
+	cpus float64
 }
 
 // openDatabase fails unless the database pod exists and is ready.
@@ -51,7 +54,16 @@ func openDatabase(ctx context.Context, c *kube.Clients, ns string) (*database, e
 	if !ready(pod) {
 		return nil, ErrNotReady{Namespace: ns, Phase: pod.Status.Phase}
 	}
-	return &database{c: c, ns: ns, uid: pod.UID, restarts: restarts(pod)}, nil
+	return &database{c: c, ns: ns, uid: pod.UID, restarts: restarts(pod), cpus: cpuLimit(pod)}, nil
+}
+
+func cpuLimit(pod *corev1.Pod) float64 {
+	for _, c := range pod.Spec.Containers {
+		if c.Name == stack.MySQLContainer {
+			return c.Resources.Limits.Cpu().AsApproximateFloat64()
+		}
+	}
+	return 0
 }
 
 func restarts(pod *corev1.Pod) int32 {

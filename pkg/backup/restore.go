@@ -43,10 +43,9 @@ type RestoreOptions struct {
 	// restore. A failure of it puts the safety copy back too.
 	Replay *Replay
 	// Parallel is how many tables load at once (a dump of --databases
-	// with two tables or more, into a container with gzip); 0 or 1 loads
-	// the dump whole, on one connection. Each part costs two execs, which
-	// on a 2-core machine cost more than 20 tables of 200 MB gained
-	// (docs/benchmarks.md), hence not the default.
+	// with two tables or more); 1 loads the dump whole, on one
+	// connection; 0 lets the database container's CPU limit decide
+	// (defaultParallel).
 	Parallel int
 }
 
@@ -131,7 +130,7 @@ func prepare(ctx context.Context, c *kube.Clients, db *database, v *Verifying, o
 	var l *loader
 	go func() {
 		var err error
-		l, err = prepareLoad(ctx, db, v.Path, o.Parallel, o.SafetyDir)
+		l, err = prepareLoad(ctx, db, v.Path, db.parallel(o.Parallel), o.SafetyDir)
 		ready <- err
 	}()
 	d, err := v.Wait(ctx)
@@ -191,15 +190,15 @@ func load(ctx context.Context, db *database, d *Dump) error {
 	return err
 }
 
-// loader loads a dump file: split by table and its parts copied into the
-// pod (loaded parallel at once), copied into the pod whole, or streamed
-// from here. Whole, the client runs, in one session, the drops of the
+// loader loads a dump file: split by table here and its parts streamed
+// over several connections at once, copied into the pod whole, or
+// streamed from here whole. Whole, the client runs, in one session, the drops of the
 // dump's databases, the dump and doneQuery.
 type loader struct {
 	db *database
 	// copied is the sha256 of the pod's copy, "" when there is none.
 	copied string
-	// split is the dump's parts in the pod, nil when it loads whole.
+	// split is the dump's parts, nil when it loads whole.
 	split    *splitDump
 	parallel int
 }
@@ -268,14 +267,18 @@ func (l *loader) run(ctx context.Context, d *Dump, drops string) error {
 	return feed(ctx, l.db, restoreScript, io.MultiReader(strings.NewReader(drops), dump, strings.NewReader(doneQuery)))
 }
 
-// discard removes the pod's copy of a dump that will not be loaded.
+// discard removes the pod's copy of a dump, or the local parts of a split
+// one, that will not be loaded.
 func (l *loader) discard(rollbackContext func() (context.Context, context.CancelFunc)) {
-	if l == nil || l.copied == "" && l.split == nil {
-		return
+	switch {
+	case l == nil:
+	case l.split != nil:
+		l.split.remove()
+	case l.copied != "":
+		ctx, cancel := rollbackContext()
+		defer cancel()
+		_ = l.db.run(ctx, "rm -f "+podDumpFile, nil, io.Discard)
 	}
-	ctx, cancel := rollbackContext()
-	defer cancel()
-	_ = l.db.run(ctx, "rm -rf "+podDumpFile+" "+podPartsDir, nil, io.Discard)
 }
 
 // doneQuery follows every dump a restore loads: the client printing

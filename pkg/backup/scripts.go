@@ -126,17 +126,45 @@ rm -f ` + clientPIDFile + `
 // restore removes it before it copies its parts.
 const partsStopped = "/tmp/.kubectl-stack-parts-stopped"
 
-// podPartScript loads one part of a split dump in the pod, with no stdin,
-// and removes it. Its client writes its own PID beside the part, then
-// starts unless partsStopped exists: a client that stopRestoreClient did
-// not see yet is one that sees the mark (several load at once, and one
-// may be starting as another's failure rolls everything back).
-func podPartScript(file string) string {
-	return credentials + `f=` + shellWords([]string{file}) + `
-trap 'rm -f "$cnf" "$f" "$f.pid"' EXIT
-gzip -dc "$f" | sh -c 'echo $$ > "$1"; [ ! -e ` + partsStopped + ` ] || exit 75; exec mysql --defaults-extra-file="$2" --batch' sh "$f.pid" "$cnf" &
+// streamAt says where in a split dump's load a connection's stream is.
+type streamAt int
+
+const (
+	// first: an earlier restore's PID files and stop mark go first.
+	first streamAt = 1 + iota
+	// last: the PID files' folder goes at the end.
+	last
+)
+
+// partsScript loads parts of a split dump from stdin (gzip members one
+// after another when gz) with one mysql client. The client writes its PID
+// into podPartsDir under the connection's name, then starts unless
+// partsStopped exists: a client that stopRestoreClient did not see yet is
+// one that sees the mark (several load at once, and one may be starting
+// as another's failure rolls everything back). Once the client ends, the
+// script reads what is left of stdin, so that the exec ends when its
+// input does, whatever the client did (see copyIntoPod).
+func partsScript(name string, gz bool, at streamAt) string {
+	decompress := "cat"
+	if gz {
+		decompress = "gzip -dc"
+	}
+	s := credentials
+	if at == first {
+		s += "rm -rf " + podPartsDir + " " + partsStopped + "\n"
+	}
+	gone := `"$p"`
+	if at == last {
+		gone = podPartsDir
+	}
+	return s + `mkdir -p ` + podPartsDir + `
+p=` + podPartsDir + `/` + name + `.pid
+trap 'rm -rf "$cnf" ` + gone + `' EXIT
+exec 3<&0
+` + decompress + ` <&3 | sh -c 'echo $$ > "$1"; [ ! -e ` + partsStopped + ` ] || exit 75; exec mysql --defaults-extra-file="$2" --batch 3<&-' sh "$p" "$cnf" &
 rc=0
 wait $! || rc=$?
+cat <&3 > /dev/null
 exit $rc
 `
 }

@@ -30,8 +30,10 @@ type splitDump struct {
 	Parts []dumpPart
 	// sha256 is the source file's, read as it was split.
 	sha256 string
-	// size is the parts' bytes, all of them.
-	size int64
+	// dir is the local folder of the parts' files.
+	dir string
+	// podGzip says the pod decompresses the parts it is sent.
+	podGzip bool
 }
 
 // dumpPart is one file of a split dump.
@@ -43,7 +45,8 @@ type dumpPart struct {
 	// names the dump's line: each is where a run of the dump's lines
 	// starts in the part.
 	runs []lineRun
-	size int64
+	// lines is how many lines the part has, decompressed.
+	lines int
 }
 
 // lineRun: the part's line at starts the dump's line from on.
@@ -119,9 +122,6 @@ func split(src io.Reader, c Compression, dir string) (*splitDump, error) {
 		return nil, err
 	}
 	d.Parts = append([]dumpPart{databases}, s.parts...)
-	for _, p := range d.Parts {
-		d.size += p.size
-	}
 	return d, nil
 }
 
@@ -314,15 +314,13 @@ func (w *partWriter) write(b []byte) error {
 	return nil
 }
 
-// close ends the part with doneQuery and says how big it is.
+// close ends the part with doneQuery and counts its lines. (The file is
+// read once, soon, by this process: it is not synced.)
 func (w *partWriter) close() (dumpPart, error) {
 	w.run(0)
-	_, err := w.gz.Write([]byte(doneQuery))
+	err := w.write([]byte(doneQuery))
 	if err == nil {
 		err = w.gz.Close()
-	}
-	if err == nil {
-		err = w.f.Sync()
 	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
@@ -330,11 +328,7 @@ func (w *partWriter) close() (dumpPart, error) {
 	if err != nil {
 		return w.part, localError("write", err)
 	}
-	info, err := os.Stat(w.f.Name())
-	if err != nil {
-		return w.part, localError("stat", err)
-	}
-	w.part.size = info.Size()
+	w.part.lines = w.lines
 	return w.part, nil
 }
 

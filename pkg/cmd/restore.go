@@ -124,7 +124,7 @@ func NewCmdRestore(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra
 	cmd.Flags().StringVar(&o.ToTime, "to-time", "", "restore to this time (RFC 3339, UTC), replaying archived binary logs; needs --from")
 	cmd.Flags().StringVar(&o.ToPosition, "to-position", "", "restore to this binary log position, FILE:OFFSET; needs --from")
 	cmd.Flags().BoolVar(&o.AcceptGap, "accept-gap", false, "replay across a gap in the archived binary logs (the events in it are lost)")
-	cmd.Flags().IntVar(&o.Parallel, "parallel", 1, "how many tables load at once, each on its own connection; 1 loads the dump whole on one (each table costs two execs more: worth it for large tables)")
+	cmd.Flags().IntVar(&o.Parallel, "parallel", 0, "how many tables load at once, each on its own connection; 1 loads the dump whole on one; 0 (default): the database container's CPU limit plus one, at most 8")
 	o.printFlags.addFlags(cmd, tableFlags{noHeaders: true})
 	return cmd
 }
@@ -156,8 +156,8 @@ func (o *RestoreOptions) Validate() error {
 	if err := validateDryRun(o.DryRun); err != nil {
 		return err
 	}
-	if o.Parallel < 1 {
-		return fmt.Errorf("--parallel %d: give how many tables may load at once, 1 or more", o.Parallel)
+	if o.Parallel < 0 {
+		return fmt.Errorf("--parallel %d: give how many tables may load at once, 1 or more (0: from the database's CPU limit)", o.Parallel)
 	}
 	if o.From.raw == "" {
 		if err := backup.CheckFile(o.Path); err != nil {

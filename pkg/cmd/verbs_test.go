@@ -164,7 +164,7 @@ func TestBadInputIsRefusedBeforeAnyIO(t *testing.T) {
 		{[]string{"restore", dir, "--yes"}, "is a folder, not a backup file"},
 		{[]string{"restore", existing}, "restore replaces the databases the backup holds: pass --yes"},
 		{[]string{"restore", "--dry-run=client", existing}, "--dry-run=client is not supported"},
-		{[]string{"restore", existing, "--yes", "--parallel", "0"}, "--parallel 0: give how many tables may load at once, 1 or more"},
+		{[]string{"restore", existing, "--yes", "--parallel", "-1"}, "--parallel -1: give how many tables may load at once, 1 or more (0: from the database's CPU limit)"},
 		{[]string{"restore", existing, "--to-time", "2026-11-26T10:15:00Z"}, "--to-time and --to-position need --from"},
 		{[]string{"clone", "--from", dir}, "name the new stack's namespace with -n NEW"},
 		{[]string{"clone", "-n", "staging"}, "name the backup location to clone from with --from LOCATION"},
