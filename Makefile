@@ -8,13 +8,14 @@ LDFLAGS := -s -w -X $(MODULE)/pkg/version.Version=$(VERSION) -X $(MODULE)/pkg/ve
 
 .PHONY: build install help test test-kind unit lint demo demo-down binaries cluster-up cluster-down release bench
 
-## build: the plugin into bin/kubectl-stack
+## build: the plugin into bin/: kubectl-stack and the kubectl_stack-verbs it runs
 build:
-	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/kubectl-stack ./cmd/kubectl-stack
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
 
-## install: the plugin into $(go env GOPATH)/bin, where kubectl finds it on PATH
+## install: the plugin (both binaries) into $(go env GOPATH)/bin, where kubectl
+## finds it on PATH
 install:
-	CGO_ENABLED=0 go install -trimpath -ldflags '$(LDFLAGS)' ./cmd/kubectl-stack
+	CGO_ENABLED=0 go install -trimpath -ldflags '$(LDFLAGS)' ./cmd/...
 
 ## help: this list
 help:

@@ -1,5 +1,9 @@
-// Command kubectl-stack is the kubectl plugin: put it on PATH and run
-// `kubectl stack`.
+// Command kubectl-stack is the kubectl plugin: put it on PATH, with
+// kubectl_stack-verbs beside it, and run `kubectl stack`. It links neither
+// Kubernetes nor kubectl, so it starts in a few milliseconds: it answers
+// `version` and `images push` of whole references itself and replaces
+// itself with kubectl_stack-verbs for every other command line (package
+// front).
 package main
 
 import (
@@ -8,19 +12,12 @@ import (
 	"os/signal"
 	"syscall"
 
-	"k8s.io/cli-runtime/pkg/genericiooptions"
-
-	// First of the plugin's own packages, so its init runs before the
-	// heavy ones (see the package).
-	_ "github.com/kubectl-stack/kubectl-stack/pkg/startup"
-
-	"github.com/kubectl-stack/kubectl-stack/pkg/cmd"
+	"github.com/kubectl-stack/kubectl-stack/pkg/front"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	code := cmd.Execute(ctx, streams, os.Args[1:])
+	code := front.Main(ctx, os.Args, front.Streams{Out: os.Stdout, ErrOut: os.Stderr})
 	stop()
 	os.Exit(code)
 }

@@ -26,6 +26,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/kubectl-stack/kubectl-stack/hack/images/imagebuild"
+	"github.com/kubectl-stack/kubectl-stack/pkg/front"
 )
 
 // AllPlatforms are the ones the krew manifest lists.
@@ -167,25 +168,26 @@ func gitOutput(args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
-// buildPlatform compiles the plugin for one platform, with the pinned
-// kustomizations of goOverlay, and archives it.
+// buildPlatform compiles the plugin's two binaries (kubectl-stack and the
+// verbs binary it runs beside it) for one platform, with the pinned
+// kustomizations of goOverlay, and archives them.
 func buildPlatform(version, out, goos, goarch, goOverlay string, stamp time.Time) (Platform, error) {
 	work, err := os.MkdirTemp("", "kubectl-stack-release-")
 	if err != nil {
 		return Platform{}, err
 	}
 	defer os.RemoveAll(work)
-	bin := "kubectl-stack"
+	bin, verbs := "kubectl-stack", front.VerbsBinary
 	if goos == "windows" {
-		bin += ".exe"
+		bin, verbs = bin+".exe", verbs+".exe"
 	}
 	ldflags := fmt.Sprintf("-s -w -buildid= -X %s/pkg/version.Version=%s", module, version)
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags, "-overlay", goOverlay, "-o", filepath.Join(work, bin), "./cmd/kubectl-stack")
+	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags, "-overlay", goOverlay, "-o", work+string(filepath.Separator), "./cmd/...")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return Platform{}, fmt.Errorf("go build: %v: %s", err, msg)
 	}
-	files := []archiveFile{{name: bin, path: filepath.Join(work, bin), mode: 0o755}, {name: "LICENSE", path: "LICENSE", mode: 0o644}}
+	files := []archiveFile{{name: bin, path: filepath.Join(work, bin), mode: 0o755}, {name: verbs, path: filepath.Join(work, verbs), mode: 0o755}, {name: "LICENSE", path: "LICENSE", mode: 0o644}}
 	if goos != "windows" {
 		files = append(files, archiveFile{name: "kubectl_complete-stack", path: "hack/release/kubectl_complete-stack", mode: 0o755})
 	}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/images"
+	"github.com/kubectl-stack/kubectl-stack/pkg/images/podimages"
 	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 )
 
@@ -93,7 +94,7 @@ func (o *ImagesOptions) Run(context.Context) error {
 	}
 	defer archive.Close()
 	var rows []imageRow
-	for _, u := range images.Uses(r.Objects) {
+	for _, u := range podimages.Uses(r.Objects) {
 		ref, err := images.Parse(u.Image)
 		if err != nil {
 			return err
@@ -217,7 +218,7 @@ func (o *ImagesPushOptions) pick(args []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	picked, err := pickNamed(images.Uses(r.Objects), names)
+	picked, err := pickNamed(podimages.Uses(r.Objects), names)
 	if err != nil {
 		return nil, usageError(err)
 	}
@@ -225,7 +226,7 @@ func (o *ImagesPushOptions) pick(args []string) ([]string, error) {
 }
 
 // pickNamed keeps the images whose repository is named (all when none is).
-func pickNamed(uses []images.Use, names []string) ([]string, error) {
+func pickNamed(uses []podimages.Use, names []string) ([]string, error) {
 	var out []string
 	found := map[string]bool{}
 	for _, u := range uses {
@@ -292,17 +293,9 @@ func (o *ImagesPushOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if perr := o.print(o.Out, output{kind: kindPushedImage, data: pushed, table: func(w io.Writer, to table.Options) error {
-		return printPushed(w, pushed, to)
+		return images.PrintPushed(w, pushed, to)
 	}}); perr != nil && err == nil {
 		err = perr
 	}
 	return err
-}
-
-func printPushed(w io.Writer, pushed []images.Pushed, o table.Options) error {
-	var rows [][]string
-	for _, p := range pushed {
-		rows = append(rows, []string{p.To, strings.Join(p.Platforms, ","), p.From})
-	}
-	return table.Write(w, []string{"PUSHED", "PLATFORMS", "FROM"}, rows, o)
 }

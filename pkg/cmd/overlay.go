@@ -6,6 +6,7 @@ import (
 	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
 	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 	"github.com/kubectl-stack/kubectl-stack/pkg/images"
+	"github.com/kubectl-stack/kubectl-stack/pkg/images/podimages"
 )
 
 // overlayFlags are the flags of the verbs that read an overlay.
@@ -50,7 +51,7 @@ func (o *overlayFlags) render() (*build.Rendered, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r, images.Rewrite(r.Objects, o.Registry, o.PullSecrets)
+	return r, podimages.Rewrite(r.Objects, o.Registry, o.PullSecrets)
 }
 
 // load builds the overlay against the target's cluster and namespace.

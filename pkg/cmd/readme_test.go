@@ -14,6 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/front"
 )
 
 // readmeTable returns the rows of the README table between the markers,
@@ -175,6 +177,9 @@ func TestREADMEExitCodes(t *testing.T) {
 	want := []string{"0", "1", "2", "3"}
 	if !slices.Equal(got, want) || ExitOK != 0 || ExitFailure != 1 || ExitUsage != 2 || ExitNotDeployed != 3 {
 		t.Fatalf("README exit statuses %v; exit.go has %d %d %d %d", got, ExitOK, ExitFailure, ExitUsage, ExitNotDeployed)
+	}
+	if front.ExitOK != ExitOK || front.ExitFailure != ExitFailure {
+		t.Fatalf("package front exits %d and %d, exit.go %d and %d", front.ExitOK, front.ExitFailure, ExitOK, ExitFailure)
 	}
 }
 

@@ -52,7 +52,7 @@ func (o *VersionOptions) Validate() error { return nil }
 func (o *VersionOptions) Run(context.Context) error {
 	v := pluginVersion{Version: version.Version, Commit: version.Commit}
 	return o.print(o.Out, output{kind: kindVersion, data: v, table: func(w io.Writer, _ table.Options) error {
-		_, err := fmt.Fprintf(w, "kubectl-stack %s (commit %s)\n", v.Version, v.Commit)
+		_, err := fmt.Fprintln(w, version.Line())
 		return err
 	}})
 }

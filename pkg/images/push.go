@@ -14,6 +14,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 )
 
 // PushOptions say what to copy where.
@@ -213,4 +215,13 @@ func explain(err error, host string) error {
 		return fmt.Errorf("the connection to %s was interrupted (run the push again: what is there is not uploaded twice): %w", host, err)
 	}
 	return err
+}
+
+// PrintPushed prints what was pushed as `kubectl stack images push` does.
+func PrintPushed(w io.Writer, pushed []Pushed, o table.Options) error {
+	var rows [][]string
+	for _, p := range pushed {
+		rows = append(rows, []string{p.To, strings.Join(p.Platforms, ","), p.From})
+	}
+	return table.Write(w, []string{"PUSHED", "PLATFORMS", "FROM"}, rows, o)
 }

@@ -7,7 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/kubectl-stack/kubectl-stack/pkg/images"
+	"github.com/kubectl-stack/kubectl-stack/pkg/images/podimages"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
@@ -98,7 +98,7 @@ func TestProdUsesAStorageClassRequiredPlacementAndNoSecretInGit(t *testing.T) {
 // project's own digests come from `make release`.
 func TestProdPinsEveryImageByDigest(t *testing.T) {
 	r := render(t, "overlays/prod")
-	uses := images.Uses(r.objs)
+	uses := podimages.Uses(r.objs)
 	if len(uses) < 5 {
 		t.Fatalf("prod runs %d images, want at least 5: %v", len(uses), uses)
 	}

@@ -31,3 +31,6 @@ func init() {
 		}
 	}
 }
+
+// Line is how `kubectl stack version` prints the version.
+func Line() string { return "kubectl-stack " + Version + " (commit " + Commit + ")" }

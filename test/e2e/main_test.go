@@ -147,15 +147,16 @@ func stateDir() string {
 	return filepath.Join(localcluster.CacheDir(), "e2e-cluster")
 }
 
-// buildPlugin builds kubectl-stack into a folder that goes first on PATH,
-// where kubectl's plugin discovery finds it.
+// buildPlugin builds kubectl-stack, and the verbs binary it runs beside
+// it, into a folder that goes first on PATH, where kubectl's plugin
+// discovery finds it.
 func buildPlugin() error {
 	dir, err := os.MkdirTemp("", "kubectl-stack-plugin-")
 	if err != nil {
 		return err
 	}
 	env.pluginDir = dir
-	out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "kubectl-stack"), "../../cmd/kubectl-stack").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "../../cmd/...").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("building the plugin: %v: %s", err, out)
 	}

@@ -56,8 +56,11 @@ func TestApplyThroughAnAPIServerRestart(t *testing.T) {
 // kill gets a control plane of its own, so nothing a kill leaves behind
 // reaches another kill or another test.
 func TestApplyKilledMidwayConverges(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "kubectl-stack")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/kubectl-stack").CombinedOutput(); err != nil {
+	// Both binaries: kubectl-stack replaces itself (exec, same PID) with
+	// the verbs binary beside it, which the kill ends.
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kubectl-stack")
+	if out, err := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "../../cmd/...").CombinedOutput(); err != nil {
 		t.Fatalf("building the plugin: %v\n%s", err, out)
 	}
 	for _, after := range []time.Duration{150 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond} {

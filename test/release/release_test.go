@@ -169,9 +169,13 @@ func TestGoInstallFromACleanGOPATH(t *testing.T) {
 	// -trimpath leaves the module cache's path out of the build cache's keys,
 	// so the packages the release build compiled are reused: what this
 	// proves is where the modules come from, not how long compiling takes.
-	run(t, repoRoot(t), env, "go", "install", "-trimpath", "./cmd/kubectl-stack")
+	run(t, repoRoot(t), env, "go", "install", "-trimpath", "./cmd/...")
 	if got := run(t, "", nil, filepath.Join(gopath, "bin", "kubectl-stack"), "version"); !strings.HasPrefix(got, "kubectl-stack ") {
 		t.Errorf("installed kubectl-stack version: %q", got)
+	}
+	// -o json is the verbs binary's, installed beside kubectl-stack.
+	if got := run(t, "", nil, filepath.Join(gopath, "bin", "kubectl-stack"), "version", "-o", "json"); !strings.Contains(got, `"version"`) {
+		t.Errorf("installed kubectl-stack version -o json: %q", got)
 	}
 	// The module cache holds read-only files; let t.TempDir remove them.
 	run(t, "", env, "go", "clean", "-modcache")

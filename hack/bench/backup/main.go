@@ -53,9 +53,9 @@ func run(b bench, runs int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	b.dir, b.plugin = dir, filepath.Join(dir, "kubectl-stack")
-	if out, err := exec.Command("go", "build", "-o", b.plugin, "./cmd/kubectl-stack").CombinedOutput(); err != nil {
-		return fmt.Errorf("building the plugin: %v: %s", err, out)
+	b.dir = dir
+	if b.plugin, err = kit.BuildPlugin(".", dir); err != nil {
+		return err
 	}
 	if b.store, err = kit.StartStore(dir); err != nil {
 		return err
@@ -92,8 +92,15 @@ type row struct {
 	mine, anchor             []string
 }
 
+// size names the rows' data: MB, and tables when more than one.
+func (b bench) size() string {
+	if b.tables > 1 {
+		return fmt.Sprintf("%d MB in %d tables", b.mb, b.tables)
+	}
+	return fmt.Sprintf("%d MB", b.mb)
+}
+
 func (b bench) rows() []row {
-	mb := b.mb
 	dump := fmt.Sprintf(`%s --kubeconfig %s -n %s exec %s -c %s -- sh -c 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysqldump -uroot --single-transaction --routines --triggers --events --hex-blob --databases bench "$MYSQL_DATABASE"'`,
 		b.kubectl, b.kubeconfig, stack.Namespace, stack.MySQLPod, stack.MySQLContainer)
 	load := fmt.Sprintf(`%s --kubeconfig %s -n %s exec -i %s -c %s -- sh -c 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot'`,
@@ -104,10 +111,10 @@ func (b bench) rows() []row {
 	file, anchorFile := filepath.Join(b.dir, "plugin.sql.gz"), filepath.Join(b.dir, "anchor.sql.gz")
 	sh := func(script string) []string { return []string{"bash", "-o", "pipefail", "-c", script} }
 	return []row{
-		{what: fmt.Sprintf("backup of %d MB to a file", mb), anchorName: "kubectl exec mysql-0 -- mysqldump | gzip > file", target: "<= 0.7x",
+		{what: fmt.Sprintf("backup of %s to a file", b.size()), anchorName: "kubectl exec mysql-0 -- mysqldump | gzip > file", target: "<= 0.7x",
 			mine:   []string{b.plugin, "--kubeconfig", b.kubeconfig, "backup", file, "--force"},
 			anchor: sh(dump + " | gzip > " + anchorFile)},
-		{what: fmt.Sprintf("backup of %d MB to an S3 bucket", mb), anchorName: "kubectl exec mysql-0 -- mysqldump | gzip | mc pipe", target: "<= 0.8x",
+		{what: fmt.Sprintf("backup of %s to an S3 bucket", b.size()), anchorName: "kubectl exec mysql-0 -- mysqldump | gzip | mc pipe", target: "<= 0.8x",
 			mine:   append([]string{"env"}, append(b.store.Env(), b.plugin, "--kubeconfig", b.kubeconfig, "backup", "--to", "s3://"+kit.StoreBucket+"/plugin")...),
 			anchor: sh(fmt.Sprintf("%s | gzip | env %s %s pipe bench/%s/anchor.sql.gz", dump, b.store.MCHost(), b.mc, kit.StoreBucket))},
 		b.restoreRow(drop, file, sh(drop+" && gunzip -c "+anchorFile+" | "+load)),
@@ -115,14 +122,15 @@ func (b bench) rows() []row {
 }
 
 // restoreRow: one table loads as the anchor does, on one connection; more
-// load side by side, which is where the target asks for more.
+// load side by side (the default --parallel: 3 for the bench overlay's 2
+// CPUs), which is where the target asks for more.
 func (b bench) restoreRow(drop, file string, anchor []string) row {
-	what, target, flags := fmt.Sprintf("restore of %d MB into an emptied database", b.mb), "<= 1.0x", ""
+	what, target := fmt.Sprintf("restore of %d MB into an emptied database", b.mb), "<= 1.0x"
 	if b.tables > 1 {
-		what, target, flags = fmt.Sprintf("restore --parallel 3 of %d MB in %d tables into an emptied database", b.mb, b.tables), "<= 0.6x", " --parallel 3"
+		what, target = fmt.Sprintf("restore of %d MB in %d tables, 3 at once, into an emptied database", b.mb, b.tables), "<= 0.6x"
 	}
 	return row{what: what, anchorName: "gunzip -c file | kubectl exec -i mysql-0 -- mysql", target: target, anchor: anchor,
-		mine: []string{"bash", "-o", "pipefail", "-c", drop + " && " + b.plugin + " --kubeconfig " + b.kubeconfig + " restore " + file + " --yes" + flags}}
+		mine: []string{"bash", "-o", "pipefail", "-c", drop + " && " + b.plugin + " --kubeconfig " + b.kubeconfig + " restore " + file + " --yes"}}
 }
 
 // seed creates mb megabytes of rows, spread over the tables, in batches

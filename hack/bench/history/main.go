@@ -34,15 +34,16 @@ func run(kubeconfig string, rounds int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	now, before := filepath.Join(dir, "now"), filepath.Join(dir, "before")
-	if err := build(".", now); err != nil {
+	now, err := kit.BuildPlugin(".", filepath.Join(dir, "now"))
+	if err != nil {
 		return err
 	}
 	ref, err := commitBeforeRevisions()
 	if err != nil {
 		return err
 	}
-	if err := buildAt(ref, filepath.Join(dir, "src"), before); err != nil {
+	before, err := buildAt(ref, filepath.Join(dir, "src"), filepath.Join(dir, "before"))
+	if err != nil {
 		return err
 	}
 	toggles, err := toggleOverlays(dir)
@@ -109,29 +110,17 @@ func commitBeforeRevisions() (string, error) {
 	return strings.TrimSpace(string(parent)), nil
 }
 
-// buildAt builds the plugin as it was at ref, from `git archive`.
-func buildAt(ref, src, out string) error {
+// buildAt builds the plugin as it was at ref, from `git archive`, into
+// the folder out.
+func buildAt(ref, src, out string) (string, error) {
 	if err := os.MkdirAll(src, 0o755); err != nil {
-		return err
+		return "", err
 	}
 	archive := exec.Command("sh", "-c", fmt.Sprintf("git archive %s | tar -x -C %s", ref, src))
 	if b, err := archive.CombinedOutput(); err != nil {
-		return fmt.Errorf("git archive %s: %v: %s", ref, err, b)
+		return "", fmt.Errorf("git archive %s: %v: %s", ref, err, b)
 	}
-	return build(src, out)
-}
-
-func build(src, out string) error {
-	abs, err := filepath.Abs(out)
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command("go", "build", "-trimpath", "-o", abs, "./cmd/kubectl-stack")
-	cmd.Dir = src
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building the plugin in %s: %v: %s", src, err, b)
-	}
-	return nil
+	return kit.BuildPlugin(src, out)
 }
 
 // toggleOverlays are two overlays on the dev overlay that differ in one

@@ -42,8 +42,8 @@ func run(binDir string, rounds int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	plugin := filepath.Join(dir, "kubectl-stack")
-	if err := command("go", "build", "-trimpath", "-o", plugin, "./cmd/kubectl-stack"); err != nil {
+	plugin, err := kit.BuildPlugin(".", dir)
+	if err != nil {
 		return err
 	}
 	if err := command("go", "run", "./hack/release", "--version", version, "--out", dir, "--platforms", "", "--revision", "bench"); err != nil {

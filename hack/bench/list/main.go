@@ -69,9 +69,14 @@ func run(kubeconfig, kubectl string, stacks, runs int) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "%d stacks seeded on %d simulated nodes in %s\n", stacks, len(nodes), time.Since(start).Round(time.Second))
-	plugin := filepath.Join(os.TempDir(), "kubectl-stack-bench-list")
-	if out, err := exec.Command("go", "build", "-o", plugin, "./cmd/kubectl-stack").CombinedOutput(); err != nil {
-		return fmt.Errorf("building the plugin: %v: %s", err, out)
+	dir, err := os.MkdirTemp("", "kubectl-stack-bench-list-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	plugin, err := kit.BuildPlugin(".", dir)
+	if err != nil {
+		return err
 	}
 	list := []string{plugin, "--kubeconfig", kubeconfig, "list"}
 	sel := labels.SelectorFromSet(labels.Set{history.OwnerLabel: stack.Instance}).String()

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -37,9 +36,9 @@ func run(kubeconfig, kubectl string, rounds int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	plugin := filepath.Join(dir, "kubectl-stack")
-	if out, err := exec.Command("go", "build", "-trimpath", "-o", plugin, "./cmd/kubectl-stack").CombinedOutput(); err != nil {
-		return fmt.Errorf("building the plugin: %v: %s", err, out)
+	plugin, err := kit.BuildPlugin(".", dir)
+	if err != nil {
+		return err
 	}
 	if out, err := exec.Command(plugin, "--kubeconfig", kubeconfig, "apply", "-k", "overlays/dev", "--timeout=5m").CombinedOutput(); err != nil {
 		return fmt.Errorf("applying the dev stack: %v: %s", err, out)

@@ -70,9 +70,8 @@ func (b *bench) run(writes, rows, runs int) error {
 		return err
 	}
 	b.stops = append(b.stops, func() { os.RemoveAll(b.dir) })
-	b.plugin = filepath.Join(b.dir, "kubectl-stack")
-	if out, err := exec.Command("go", "build", "-o", b.plugin, "./cmd/kubectl-stack").CombinedOutput(); err != nil {
-		return fmt.Errorf("building the plugin: %v: %s", err, out)
+	if b.plugin, err = kit.BuildPlugin(".", b.dir); err != nil {
+		return err
 	}
 	if b.store, err = kit.StartStore(b.dir); err != nil {
 		return err

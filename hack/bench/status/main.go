@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -54,9 +53,14 @@ func run(kubeconfig, kubectl string, pods, runs int) error {
 	if err := seed(ctx, c, nodes, pods); err != nil {
 		return err
 	}
-	plugin := filepath.Join(os.TempDir(), "kubectl-stack-bench-status")
-	if out, err := exec.Command("go", "build", "-o", plugin, "./cmd/kubectl-stack").CombinedOutput(); err != nil {
-		return fmt.Errorf("building the plugin: %v: %s", err, out)
+	dir, err := os.MkdirTemp("", "kubectl-stack-bench-status-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	plugin, err := kit.BuildPlugin(".", dir)
+	if err != nil {
+		return err
 	}
 	status := []string{plugin, "--kubeconfig", kubeconfig, "-n", namespace, "status", "-o", "wide"}
 	anchor := []string{kubectl, "--kubeconfig", kubeconfig, "-n", namespace, "get", "pods", "-o", "wide"}

@@ -38,7 +38,7 @@ type Program struct {
 // Programs are the project's images.
 var Programs = []Program{
 	{Repository: stack.WatcherImage, Package: "./watcher", Binary: "/watcher"},
-	{Repository: stack.PluginImage, Package: "./cmd/kubectl-stack", Binary: "/kubectl-stack"},
+	{Repository: stack.PluginImage, Package: "./cmd/kubectl_stack-verbs", Binary: "/kubectl-stack"},
 }
 
 // user is the non-root user and group every image runs as (distroless's
