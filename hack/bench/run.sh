@@ -12,12 +12,14 @@ hack/bench/apply.sh
 hack/bench/history.sh
 hack/bench/logs.sh
 hack/bench/status.sh
+hack/bench/status.sh --pods 5000 --runs 5
 hack/bench/list.sh
 hack/bench/backup.sh
 hack/bench/backup.sh --mb 200 --tables 20 --runs 1
 hack/bench/backup.sh --mb 2000 --tables 20 --runs 1
 hack/bench/pitr.sh
 hack/bench/watcher.sh
+hack/bench/watcher.sh --pods-on-node 10000 --total 10000
 hack/bench/images.sh
 mkdir -p docs
 go run ./hack/bench/report --in "$BENCH_RESULTS" --md docs/benchmarks.md --png docs/benchmarks.png
