@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -247,23 +248,74 @@ func (p *probes) try(ctx context.Context, c *kube.Clients, s *Scene, ch Check) *
 }
 
 // ncExit starts the line the probe's script ends with: netcat's exit
-// status. Without it the exec's output was lost on the way (seen on a
-// loaded node: an exec that ended at once, its output empty), which says
+// status. Without it the exec's output was lost on the way, which says
 // nothing of the connection.
 const ncExit = "nc exit "
 
-// connectFrom opens a TCP connection from inside a probe pod.
+// tryTimeout bounds one try's exec: the connection's own timeout, and the
+// exec's start and the result's way back on a loaded node.
+const tryTimeout = ConnectTimeout + 15*time.Second
+
+// connectFrom opens a TCP connection from inside a probe pod. Its script
+// prints netcat's exit status, then waits until this side, having read
+// it, closes the script's stdin: on a loaded node an exec whose process
+// ended at once sometimes delivered no output at all (every try of a
+// 30-second settle, once), so the process now outlives its output's
+// delivery.
 func connectFrom(ctx context.Context, c *kube.Clients, from *corev1.Pod, ip string, port int32) *Probe {
-	var out bytes.Buffer
-	cmd := []string{"sh", "-c", `nc -w "$0" "$1" "$2" </dev/null 2>&1; echo "` + ncExit + `$?"`,
+	ctx, cancel := context.WithTimeout(ctx, tryTimeout)
+	defer cancel()
+	stdin, closeStdin := io.Pipe()
+	out := &resultWriter{done: func() { closeStdin.Close() }}
+	cmd := []string{"sh", "-c", `nc -w "$0" "$1" "$2" </dev/null 2>&1; echo "` + ncExit + `$?"; cat >/dev/null`,
 		strconv.Itoa(int(ConnectTimeout.Seconds())), ip, strconv.Itoa(int(port))}
-	err := c.Exec(ctx, from.Namespace, from.Name, "probe", cmd, nil, &out, &out)
-	probe := classify(out.String(), err)
-	if err == nil && !strings.Contains(out.String(), ncExit) {
+	err := c.Exec(ctx, from.Namespace, from.Name, "probe", cmd, stdin, out, out)
+	closeStdin.Close()
+	text := out.String()
+	probe := classify(text, err)
+	if !out.complete() {
 		probe = &Probe{Result: "failed: the probe's output was lost"}
 	}
 	probe.Target = net.JoinHostPort(ip, strconv.Itoa(int(port)))
 	return probe
+}
+
+// resultWriter collects a probe's output (stdout and stderr, written from
+// two goroutines) and calls done once the line with netcat's exit status
+// is complete.
+type resultWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	done func()
+	seen bool
+}
+
+func (w *resultWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(b)
+	if !w.seen && w.completeLocked() {
+		w.seen = true
+		w.done()
+	}
+	return len(b), nil
+}
+
+func (w *resultWriter) completeLocked() bool {
+	_, rest, found := strings.Cut(w.buf.String(), ncExit)
+	return found && strings.Contains(rest, "\n")
+}
+
+func (w *resultWriter) complete() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.completeLocked()
+}
+
+func (w *resultWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 func classify(out string, err error) *Probe {

@@ -54,3 +54,21 @@ func TestUnenforcedCountsDeniedConnectionsThatWentThrough(t *testing.T) {
 		t.Fatalf("hint %q", hint)
 	}
 }
+
+// The probe's stdin closes once, when netcat's exit status line is whole,
+// whichever stream it comes on.
+func TestResultWriterClosesOnceTheStatusLineIsWhole(t *testing.T) {
+	closed := 0
+	w := &resultWriter{done: func() { closed++ }}
+	for _, part := range []string{"Connection refused\n", "nc exit ", "1"} {
+		w.Write([]byte(part))
+	}
+	if closed != 0 || w.complete() {
+		t.Fatalf("closed %d times before the status line ended", closed)
+	}
+	w.Write([]byte("\n"))
+	w.Write([]byte("more\n"))
+	if closed != 1 || !w.complete() || classify(w.String(), nil).Result != "refused" {
+		t.Fatalf("closed %d times, complete %v, result %q", closed, w.complete(), classify(w.String(), nil).Result)
+	}
+}
