@@ -95,24 +95,38 @@ func (l *loader) loadSplit(ctx context.Context) error {
 	return l.loadParts(ctx, "rest", &partQueue{parts: parts[len(parts)-1:]}, last)
 }
 
-// loadParts loads parts from the queue, one after another, on one
-// connection, until the queue is empty, and names the table and the
-// dump's line of a statement the server refuses.
+// loadParts loads parts from the queue on one connection, one exec and
+// client per part, until the queue is empty. A connection takes its next
+// part only once the last one loaded: sent ahead behind a part that waits
+// (on a lock, a slow table), a part would wait with it while other
+// connections sat idle, and a failing part would not stop the restore.
 func (l *loader) loadParts(ctx context.Context, name string, q *partQueue, at streamAt) error {
-	s := &partStream{queue: q, gz: l.split.podGzip}
-	if !s.next() {
-		return nil // the other connections took every part
+	for {
+		p, ok := q.take()
+		if !ok {
+			return nil
+		}
+		if err := l.loadPart(ctx, name, p, at); err != nil {
+			return err
+		}
 	}
+}
+
+// loadPart loads one part and names the table and the dump's line of a
+// statement the server refuses.
+func (l *loader) loadPart(ctx context.Context, name string, p dumpPart, at streamAt) error {
+	s := &partStream{queue: &partQueue{parts: []dumpPart{p}}, gz: l.split.podGzip}
+	s.next()
 	defer s.close()
 	err := feed(ctx, l.db, partsScript(name, l.split.podGzip, at), s)
 	var se *ServerError
 	if !errors.As(err, &se) || se.Line <= 0 {
 		return err
 	}
-	p, line := s.partOf(se.Line)
-	se.Line = p.dumpLine(line)
-	if p.Table != "" {
-		return fmt.Errorf("loading table %s: %w", p.Table, err)
+	part, line := s.partOf(se.Line)
+	se.Line = part.dumpLine(line)
+	if part.Table != "" {
+		return fmt.Errorf("loading table %s: %w", part.Table, err)
 	}
 	return err
 }
