@@ -115,18 +115,16 @@ func (l *loader) loadParts(ctx context.Context, name string, q *partQueue, at st
 // loadPart loads one part and names the table and the dump's line of a
 // statement the server refuses.
 func (l *loader) loadPart(ctx context.Context, name string, p dumpPart, at streamAt) error {
-	s := &partStream{queue: &partQueue{parts: []dumpPart{p}}, gz: l.split.podGzip}
-	s.next()
-	defer s.close()
-	err := feed(ctx, l.db, partsScript(name, l.split.podGzip, at), s)
+	part := openPart(p.Path, l.split.podGzip)
+	defer part.Close()
+	err := feed(ctx, l.db, partsScript(name, l.split.podGzip, at), part)
 	var se *ServerError
 	if !errors.As(err, &se) || se.Line <= 0 {
 		return err
 	}
-	part, line := s.partOf(se.Line)
-	se.Line = part.dumpLine(line)
-	if part.Table != "" {
-		return fmt.Errorf("loading table %s: %w", part.Table, err)
+	se.Line = p.dumpLine(se.Line)
+	if p.Table != "" {
+		return fmt.Errorf("loading table %s: %w", p.Table, err)
 	}
 	return err
 }
@@ -146,73 +144,6 @@ func (q *partQueue) take() (dumpPart, bool) {
 	p := q.parts[0]
 	q.parts = q.parts[1:]
 	return p, true
-}
-
-// partStream is what one connection's client reads: the parts it takes
-// from the queue, one after another (gzip members concatenated are one
-// gzip stream; decompressed here when the pod has no gzip), each taken
-// once the one before was read to its end.
-type partStream struct {
-	queue *partQueue
-	gz    bool
-	cur   io.ReadCloser
-	// sent are the parts taken, in order, with the stream's lines before
-	// each.
-	sent  []sentPart
-	lines int
-}
-
-type sentPart struct {
-	part   dumpPart
-	before int
-}
-
-// next opens the queue's next part, false when it is empty or the part
-// cannot be opened (Read returns why).
-func (s *partStream) next() bool {
-	p, ok := s.queue.take()
-	if !ok {
-		return false
-	}
-	s.sent = append(s.sent, sentPart{part: p, before: s.lines})
-	s.lines += p.lines
-	s.cur = openPart(p.Path, s.gz)
-	return true
-}
-
-func (s *partStream) Read(b []byte) (int, error) {
-	for s.cur != nil {
-		n, err := s.cur.Read(b)
-		if err != io.EOF {
-			return n, err
-		}
-		s.cur.Close()
-		s.cur = nil
-		if !s.next() && n == 0 {
-			return 0, io.EOF
-		}
-		if n > 0 {
-			return n, nil
-		}
-	}
-	return 0, io.EOF
-}
-
-func (s *partStream) close() {
-	if s.cur != nil {
-		s.cur.Close()
-	}
-}
-
-// partOf names the part a line of the stream belongs to, and its line
-// in that part.
-func (s *partStream) partOf(line int) (dumpPart, int) {
-	for i := len(s.sent) - 1; i >= 0; i-- {
-		if line > s.sent[i].before {
-			return s.sent[i].part, line - s.sent[i].before
-		}
-	}
-	return dumpPart{}, 0
 }
 
 // openPart reads a part's file as the pod takes it: compressed when it

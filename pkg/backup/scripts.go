@@ -136,8 +136,8 @@ const (
 	last
 )
 
-// partsScript loads parts of a split dump from stdin (gzip members one
-// after another when gz) with one mysql client. The client writes its PID
+// partsScript loads a part of a split dump from stdin (gzip-compressed
+// when gz) with one mysql client. The client writes its PID
 // into podPartsDir under the connection's name, then starts unless
 // partsStopped exists: a client that stopRestoreClient did not see yet is
 // one that sees the mark (several load at once, and one may be starting

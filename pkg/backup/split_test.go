@@ -256,36 +256,6 @@ func TestSplitLeavesADumpWithoutDatabasesWhole(t *testing.T) {
 	}
 }
 
-// A connection's stream is its parts one after another, and a line of it
-// (as the client numbers it in an error) names the dump's line.
-func TestPartStreamConcatenatesPartsAndNamesTheirLines(t *testing.T) {
-	d, texts := splitString(t, splitSample)
-	s := &partStream{queue: &partQueue{parts: d.Parts[1:4]}}
-	if !s.next() {
-		t.Fatal("the stream took no part")
-	}
-	b, err := io.ReadAll(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := strings.Join(texts[1:4], ""); string(b) != want {
-		t.Fatalf("the stream is\n%s\nwant the three tables' parts one after another:\n%s", b, want)
-	}
-	dumpLines := strings.SplitAfter(splitSample, "\n")
-	for n, line := range strings.SplitAfter(string(b), "\n") {
-		p, partLine := s.partOf(n + 1)
-		if at := p.dumpLine(partLine); at > 0 && dumpLines[at-1] != line {
-			t.Fatalf("the stream's line %d %q: named the dump's line %d, which is %q", n+1, line, at, dumpLines[at-1])
-		}
-	}
-	if p, _ := s.partOf(strings.Count(texts[1], "\n") + 1); p.Table != "`app`.`items`" {
-		t.Errorf("the first line after the first part is of %q, want the second part's table", p.Table)
-	}
-	if s.next() {
-		t.Error("the stream took a part after the queue was empty")
-	}
-}
-
 func TestDefaultParallelFollowsTheCPULimit(t *testing.T) {
 	for cpus, want := range map[float64]int{0: 4, 0.25: 2, 1: 2, 2: 3, 3.5: 5, 64: 8} {
 		if got := defaultParallel(cpus); got != want {
