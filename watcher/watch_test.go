@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 )
 
 func basePod() *corev1.Pod {
@@ -40,27 +41,39 @@ func TestChanges(t *testing.T) {
 	for _, c := range cases {
 		old, updated := basePod(), basePod()
 		c.mutate(updated)
-		got := strings.Join(changes(old, updated), "; ")
+		got := strings.Join(changes(state(t, old), state(t, updated)), "; ")
 		if got != c.want {
 			t.Errorf("%s: changes = %q, want %q", c.name, got, c.want)
 		}
 	}
 }
 
-func TestTrimKeepsWhatTheWatcherReads(t *testing.T) {
-	p := basePod()
-	p.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "x"}}
-	p.Spec.Containers = []corev1.Container{{Name: "nginx"}}
-	p.Spec.NodeName = "stack-node"
-	obj, err := trim(p)
+func state(t *testing.T, p *corev1.Pod) *podState {
+	t.Helper()
+	obj, err := compact(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := obj.(*corev1.Pod)
-	if got.ManagedFields != nil || got.Spec.Containers != nil {
-		t.Error("trim kept bulk the watcher never reads")
+	return obj.(*podState)
+}
+
+// The informer keys its cache by namespace and name and tells a resync by
+// the resource version; a line names the pod, its node, phase and IP.
+func TestCompactKeepsWhatTheWatcherReads(t *testing.T) {
+	p := basePod()
+	p.Namespace, p.UID = "k8s-assignment", "u1"
+	p.Spec.NodeName = "stack-node"
+	s := state(t, p)
+	if key, err := cache.MetaNamespaceKeyFunc(s); err != nil || key != "k8s-assignment/web-1" {
+		t.Errorf("key = %q, %v", key, err)
 	}
-	if got.Spec.NodeName != "stack-node" || got.Status.PodIP != "10.244.0.3" || len(got.Status.ContainerStatuses) != 1 {
-		t.Error("trim dropped what the watcher logs")
+	if s.ResourceVersion != "1" || s.UID != "u1" || s.node != "stack-node" || s.phase != "Running" || s.ip != "10.244.0.3" || !s.ready {
+		t.Errorf("compact dropped what the watcher logs: %+v", s)
+	}
+	if s.Labels != nil || s.ManagedFields != nil {
+		t.Errorf("compact kept a map or list: %+v", s.ObjectMeta)
+	}
+	if again, err := compact(s); err != nil || again != any(s) {
+		t.Errorf("compact of a podState = %v, %v; want it unchanged", again, err)
 	}
 }
