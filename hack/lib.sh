@@ -46,3 +46,19 @@ debian_mirror() {
   [ -n "$uri" ] || { echo "no Debian mirror found in apt's sources" >&2; exit 1; }
   echo "$uri"
 }
+
+# with_step_times CMD...: runs CMD with $KUBECTL_STACK_STEP_TIMES naming a
+# file testrig/steps appends each end-to-end step's time to, then prints
+# the ten slowest and their sum, so a run's log says where its time went.
+# Returns CMD's status.
+with_step_times() {
+  local times rc=0
+  times=$(mktemp /tmp/kubectl-stack-steps-XXXXXX)
+  KUBECTL_STACK_STEP_TIMES=$times "$@" || rc=$?
+  if [ -s "$times" ]; then
+    log "slowest steps (seconds), of $(awk '{s += $1} END {printf "%.0f", s}' "$times") s in all:"
+    sort -rn "$times" | head -10 | cut -c1-160 >&2
+  fi
+  rm -f "$times"
+  return "$rc"
+}

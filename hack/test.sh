@@ -25,5 +25,5 @@ log "binaries and images ready in $((SECONDS - start)) s"
 # kubectl v1.37 from the build goes first on PATH: the tests compare with
 # `kubectl kustomize` and run `kubectl stack` through its plugin discovery.
 export PATH="$KUBECTL_STACK_BIN_DIR:$PATH"
-go test -count=1 -tags e2e,integration -timeout 50m ./...
+with_step_times go test -count=1 -tags e2e,integration -timeout 50m ./...
 hack/kind/test.sh demo

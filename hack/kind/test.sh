@@ -35,4 +35,4 @@ fi
 KUBECTL_STACK_KIND_NODE_IMAGE=$(hack/kind/build-node-image.sh)
 log "Docker, binaries, images and the node image ready in $((SECONDS - start)) s"
 export PATH="$KUBECTL_STACK_BIN_DIR:$PATH"
-KUBECTL_STACK_E2E_SCOPE=$scope KUBECTL_STACK_E2E_CLUSTER=kind go test -count=1 -tags e2e -timeout 45m -run "$run" ./test/e2e/
+KUBECTL_STACK_E2E_SCOPE=$scope KUBECTL_STACK_E2E_CLUSTER=kind with_step_times go test -count=1 -tags e2e -timeout 45m -run "$run" ./test/e2e/

@@ -3,9 +3,12 @@
 package steps
 
 import (
+	"cmp"
+	"fmt"
 	"os"
 	"slices"
 	"testing"
+	"time"
 )
 
 // Step is one named part of a sequential test. Scopes are the smaller runs
@@ -50,8 +53,30 @@ func Run(t *testing.T, steps []Step) {
 		t.Fatalf("%s=%s selects none of the %d steps of %s", ScopeEnv, scope, len(steps), t.Name())
 	}
 	for _, s := range selected {
-		if !t.Run(s.Name, s.Fn) {
+		start := time.Now()
+		ok := t.Run(s.Name, s.Fn)
+		record(t, s.Name, time.Since(start))
+		if !ok {
 			t.Fatalf("step %q failed; later steps depend on it", s.Name)
 		}
+	}
+}
+
+// TimesEnv names a file each step's time is appended to, a line each:
+// seconds, the test, the step. hack/test.sh prints the slowest.
+const TimesEnv = "KUBECTL_STACK_STEP_TIMES"
+
+func record(t *testing.T, step string, took time.Duration) {
+	path := os.Getenv(TimesEnv)
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err == nil {
+		_, err = fmt.Fprintf(f, "%.1f\t%s\t%s\n", took.Seconds(), t.Name(), step)
+		err = cmp.Or(err, f.Close())
+	}
+	if err != nil {
+		t.Errorf("%s: %v", TimesEnv, err)
 	}
 }

@@ -1,7 +1,10 @@
 package steps
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -20,5 +23,21 @@ func TestSelectByScope(t *testing.T) {
 		if got := names(Select(all, scope)); !slices.Equal(got, want) {
 			t.Errorf("scope %q: %v, want %v", scope, got, want)
 		}
+	}
+}
+
+// Each step's time goes to the file TimesEnv names, one line each.
+func TestRunRecordsEachStepsTime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "times")
+	t.Setenv(TimesEnv, path)
+	t.Setenv(ScopeEnv, "")
+	Run(t, []Step{{Name: "first", Fn: func(*testing.T) {}}, {Name: "second", Fn: func(*testing.T) {}}})
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2 || !strings.HasSuffix(lines[0], "\tTestRunRecordsEachStepsTime\tfirst") || !strings.HasSuffix(lines[1], "\tsecond") {
+		t.Errorf("times file:\n%s", data)
 	}
 }
