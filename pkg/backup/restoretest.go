@@ -44,7 +44,7 @@ func TestRestore(ctx context.Context, c *kube.Clients, e *Entry, o RestoreTestOp
 		return nil, err
 	}
 	defer Discard(d.Path)
-	s, err := newScratch(ctx, c, o.Namespace, e.ID, o.Progress)
+	s, err := newScratch(ctx, c, o.Namespace, e.ID, e.Manifest.Data.DumpBytes, o.Progress)
 	if s != nil {
 		defer func() {
 			if rerr := s.remove(); rerr != nil {

@@ -3,6 +3,11 @@ package backup
 import (
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 func TestCompareNamesEveryDifference(t *testing.T) {
@@ -31,5 +36,33 @@ func TestParseSnapshot(t *testing.T) {
 	}
 	if _, _, err := parseSnapshot([]string{"app"}, tables, rows[:3]); err == nil {
 		t.Error("a missing checksum was not noticed")
+	}
+}
+
+// The throwaway server's data folder is an emptyDir, which counts against
+// its container's ephemeral-storage limit: the limit grows with the dump.
+func TestMakeRoomGrowsTheDatabaseContainersLimit(t *testing.T) {
+	limits := func(q string) corev1.ResourceRequirements {
+		return corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceEphemeralStorage: resource.MustParse(q)}}
+	}
+	spec := corev1.PodSpec{Containers: []corev1.Container{
+		{Name: stack.MySQLContainer, Resources: limits("1Gi")},
+		{Name: "sidecar", Resources: limits("16Mi")},
+	}}
+	before := spec.Containers[0].Resources.Limits
+	makeRoom(&spec, 1<<30)
+	if got := spec.Containers[0].Resources.Limits[corev1.ResourceEphemeralStorage]; got.Cmp(resource.MustParse("4Gi")) != 0 {
+		t.Errorf("database container's limit = %s, want 4Gi", got.String())
+	}
+	if got := spec.Containers[1].Resources.Limits[corev1.ResourceEphemeralStorage]; got.Cmp(resource.MustParse("16Mi")) != 0 {
+		t.Errorf("sidecar's limit = %s, want 16Mi unchanged", got.String())
+	}
+	if got := before[corev1.ResourceEphemeralStorage]; got.Cmp(resource.MustParse("1Gi")) != 0 {
+		t.Errorf("the StatefulSet's own limits were changed to %s", got.String())
+	}
+	unlimited := corev1.PodSpec{Containers: []corev1.Container{{Name: stack.MySQLContainer}}}
+	makeRoom(&unlimited, 1<<30)
+	if unlimited.Containers[0].Resources.Limits != nil {
+		t.Errorf("a container without a limit got one: %v", unlimited.Containers[0].Resources.Limits)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
@@ -31,8 +32,9 @@ type scratch struct {
 	ns string
 }
 
-// newScratch starts the server and waits until it is ready.
-func newScratch(ctx context.Context, c *kube.Clients, stackNS, id string, progress io.Writer) (*scratch, error) {
+// newScratch starts the server, with room for a dump of dumpBytes, and
+// waits until it is ready.
+func newScratch(ctx context.Context, c *kube.Clients, stackNS, id string, dumpBytes int64, progress io.Writer) (*scratch, error) {
 	set, err := c.Typed.AppsV1().StatefulSets(stackNS).Get(ctx, stack.Database.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, &stack.NotDeployedError{Namespace: stackNS, Missing: "StatefulSet " + stack.Database.Name + " (the restore test runs its image)"}
@@ -52,7 +54,9 @@ func newScratch(ctx context.Context, c *kube.Clients, stackNS, id string, progre
 	}
 	s := &scratch{c: c, ns: ns.Name}
 	fmt.Fprintf(progress, "restore test in namespace %s: starting a throwaway database ...\n", s.ns)
-	if err := s.create(ctx, stackNS, set.Spec.Template.Spec); err != nil {
+	spec := set.Spec.Template.Spec
+	makeRoom(&spec, dumpBytes)
+	if err := s.create(ctx, stackNS, spec); err != nil {
 		return s, err
 	}
 	return s, s.waitReady(ctx)
@@ -90,6 +94,25 @@ func (s *scratch) create(ctx context.Context, stackNS string, spec corev1.PodSpe
 		return fmt.Errorf("starting the throwaway database: %w", kube.Explain(err))
 	}
 	return nil
+}
+
+// makeRoom raises the database container's ephemeral-storage limit by
+// what a dump of dumpBytes becomes: the server's data folder here is an
+// emptyDir, which counts against the pod's limit, so without it kubelet
+// evicts the server half-way through a large backup's test. The tables
+// with their indexes and the binary log the load writes come to about
+// three times the dump.
+func makeRoom(spec *corev1.PodSpec, dumpBytes int64) {
+	for i := range spec.Containers {
+		c := &spec.Containers[i]
+		limit, ok := c.Resources.Limits[corev1.ResourceEphemeralStorage]
+		if c.Name != stack.MySQLContainer || !ok {
+			continue
+		}
+		limit.Add(*resource.NewQuantity(3*dumpBytes, resource.BinarySI))
+		c.Resources.Limits = c.Resources.Limits.DeepCopy()
+		c.Resources.Limits[corev1.ResourceEphemeralStorage] = limit
+	}
 }
 
 // createSecrets gives every Secret the container's environment names a
