@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -118,21 +119,44 @@ func Compare(n int, cmd, anchor []string, okCodes ...int) (Runs, Runs, error) {
 
 // Time runs argv once, output discarded, and returns its wall-clock time.
 func Time(argv []string, okCodes ...int) (time.Duration, error) {
+	r, err := Exec(argv, okCodes...)
+	return r.Took, err
+}
+
+// Result is one run of a command: its wall-clock time, and its peak
+// resident memory in bytes: the largest of the process and of every child
+// it waited for (wait4's ru_maxrss), so a pipeline's is its largest part's.
+type Result struct {
+	Took    time.Duration
+	PeakRSS int64
+}
+
+// Exec runs argv once, output discarded.
+func Exec(argv []string, okCodes ...int) (Result, error) {
 	start := time.Now()
-	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-	d := time.Since(start)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	out, err := cmd.CombinedOutput()
+	r := Result{Took: time.Since(start)}
+	if cmd.ProcessState != nil {
+		if u, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			r.PeakRSS = u.Maxrss * 1024 // kilobytes on Linux
+		}
+	}
 	if exit, ok := err.(*exec.ExitError); ok {
 		for _, c := range okCodes {
 			if exit.ExitCode() == c {
-				return d, nil
+				return r, nil
 			}
 		}
 	}
 	if err != nil {
-		return 0, fmt.Errorf("%v: %v: %s", argv, err, lastLine(out))
+		return r, fmt.Errorf("%v: %v: %s", argv, err, lastLine(out))
 	}
-	return d, nil
+	return r, nil
 }
+
+// MiB formats bytes as the memory rows show them.
+func MiB(b int64) string { return fmt.Sprintf("%.1fMiB", float64(b)/(1<<20)) }
 
 func lastLine(out []byte) string {
 	if len(out) > 300 {

@@ -104,14 +104,28 @@ func met(r row) string {
 		return "?"
 	}
 	v, t := ratioValue(r.ratio), targetValue(r.target)
+	if limit, ok := mibTarget(r.target); ok {
+		// "<= 128 MiB" bounds the median alone; "<= 40 MiB and <= 0.3x"
+		// the ratio too.
+		mib, err := strconv.ParseFloat(strings.TrimSuffix(r.median, "MiB"), 64)
+		return yes(err == nil && mib <= limit && (t < 0 || v <= t))
+	}
 	if v < 0 || t < 0 {
 		return "?"
 	}
-	if strings.Contains(r.target, "MiB and") {
-		mib, err := strconv.ParseFloat(strings.TrimSuffix(r.median, "MiB"), 64)
-		return yes(err == nil && mib <= 40 && v <= t)
-	}
 	return yes(v <= t)
+}
+
+// mibTarget reads the memory a target allows: "<= 40 MiB ...".
+func mibTarget(s string) (float64, bool) {
+	f := strings.Fields(s)
+	for i := 1; i+1 < len(f); i++ {
+		if f[i-1] == "<=" && f[i+1] == "MiB" {
+			v, err := strconv.ParseFloat(f[i], 64)
+			return v, err == nil
+		}
+	}
+	return 0, false
 }
 
 func yes(ok bool) string {

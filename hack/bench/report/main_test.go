@@ -11,6 +11,9 @@ func TestMetReadsRatiosTargetsAndLatencies(t *testing.T) {
 		{row{ratio: "1.60x", target: "<= 1.5x"}, "NO"},
 		{row{median: "38.6MiB", ratio: "0.29x", target: "<= 40 MiB and <= 0.3x"}, "yes"},
 		{row{median: "41.0MiB", ratio: "0.29x", target: "<= 40 MiB and <= 0.3x"}, "NO"},
+		{row{median: "38.6MiB", ratio: "0.31x", target: "<= 40 MiB and <= 0.3x"}, "NO"},
+		{row{median: "104.0MiB", ratio: "2.10x", target: "<= 128 MiB"}, "yes"},
+		{row{median: "130.0MiB", ratio: "0.90x", target: "<= 128 MiB"}, "NO"},
 		{row{ratio: "p99 528ms", target: "p99 <= 1s"}, "yes"},
 		{row{ratio: "p99 1.2s", target: "p99 <= 1s"}, "NO"},
 	} {

@@ -261,11 +261,10 @@ func latencyRun(ctx context.Context, c kubernetes.Interface, node string, lines 
 func report(onNode, total int, watcherRSS, baseRSS int64, rate int, lat []time.Duration) error {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	q := func(p float64) string { return lat[int(p*float64(len(lat)-1))].Round(time.Millisecond).String() }
-	mib := func(b int64) string { return fmt.Sprintf("%.1fMiB", float64(b)/(1<<20)) }
 	host, _ := os.Hostname()
 	fmt.Printf("watcher benchmark (%d pods on its node, %d in the cluster; %s)\n", onNode, total, host)
 	err := kit.Record(kit.Row{What: fmt.Sprintf("watcher memory, %d pods on its node, %d in cluster", onNode, total),
-		Median: mib(watcherRSS), Spread: "-", Anchor: "plain informer", AnchorMedian: mib(baseRSS),
+		Median: kit.MiB(watcherRSS), Spread: "-", Anchor: "plain informer", AnchorMedian: kit.MiB(baseRSS),
 		Ratio: fmt.Sprintf("%.2fx", float64(watcherRSS)/float64(baseRSS)), Target: "<= 40 MiB and <= 0.3x"})
 	if err != nil {
 		return err
