@@ -5,34 +5,14 @@ import (
 	"encoding/hex"
 	"path/filepath"
 	"sort"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
-
-// readRecorder is a file system that remembers every file kustomize read,
-// so a build can say exactly which files made its objects.
-type readRecorder struct {
-	filesys.FileSystem
-	mu    sync.Mutex
-	files map[string][]byte
-}
-
-func (r *readRecorder) ReadFile(path string) ([]byte, error) {
-	data, err := r.FileSystem.ReadFile(path)
-	if err == nil {
-		r.mu.Lock()
-		r.files[path] = data
-		r.mu.Unlock()
-	}
-	return data, err
-}
 
 // digest is the sha256 of the files read, each named relative to the
 // overlay folder, so the same files give the same digest in any checkout
 // or in the binary.
-func (r *readRecorder) digest(dir string) string {
+func (r *recorder) digest(dir string) string {
 	names := make([]string, 0, len(r.files))
 	rel := map[string]string{}
 	for p := range r.files {
@@ -62,17 +42,26 @@ type Rendered struct {
 }
 
 // Render resolves and builds the overlay a -k value names and digests the
-// files it read.
-func Render(dir string) (*Rendered, error) {
+// files it read. With a cache folder, a render whose every file and
+// folder kustomize asked about is as it was is read from there instead
+// of built again (see renderCache).
+func Render(dir, cacheDir string) (*Rendered, error) {
 	src, err := Resolve(dir)
 	if err != nil {
 		return nil, err
 	}
-	rec := &readRecorder{FileSystem: src.FS, files: map[string][]byte{}}
-	src.FS = rec
-	objs, err := Build(src)
+	cache := renderCache{dir: cacheDir}
+	if r, ok := cache.load(src); ok {
+		return r, nil
+	}
+	rec := newRecorder(src.FS)
+	objs, err := Build(Source{FS: rec, Dir: src.Dir, Name: src.Name, Embedded: src.Embedded})
 	if err != nil {
 		return nil, err
 	}
-	return &Rendered{Objects: objs, Source: src.Name, Digest: rec.digest(src.Dir)}, nil
+	r := &Rendered{Objects: objs, Source: src.Name, Digest: rec.digest(src.Dir)}
+	if rec.reusable {
+		cache.store(src, rec.queries, r)
+	}
+	return r, nil
 }

@@ -17,3 +17,7 @@ func writeFile(t *testing.T, path, data string) {
 func unstructuredMap(obj map[string]any, fields ...string) (map[string]any, bool, error) {
 	return unstructured.NestedMap(obj, fields...)
 }
+
+func unstructuredString(obj map[string]any, fields ...string) (string, bool, error) {
+	return unstructured.NestedString(obj, fields...)
+}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"github.com/spf13/cobra"
+	"path/filepath"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/apply"
 	"github.com/kubectl-stack/kubectl-stack/pkg/build"
@@ -13,9 +14,13 @@ import (
 type overlayFlags struct {
 	Kustomize string
 	imageFlags
+	// cmd is the verb: its --cache-dir (kubectl's, inherited from the
+	// root) is where renders are kept.
+	cmd *cobra.Command
 }
 
 func (o *overlayFlags) addFlags(cmd *cobra.Command) {
+	o.cmd = cmd
 	cmd.Flags().StringVarP(&o.Kustomize, "kustomize", "k", "",
 		"overlay folder to build (default: the dev overlay built into the plugin; overlays/dev and overlays/prod work without a checkout)")
 	_ = cmd.MarkFlagDirname("kustomize")
@@ -47,11 +52,25 @@ func (o *imageFlags) validateRegistry() error {
 // render builds the overlay with the images rewritten to --registry,
 // which Validate checked.
 func (o *overlayFlags) render() (*build.Rendered, error) {
-	r, err := build.Render(o.Kustomize)
+	r, err := build.Render(o.Kustomize, o.renderCacheDir())
 	if err != nil {
 		return nil, err
 	}
 	return r, podimages.Rewrite(r.Objects, o.Registry, o.PullSecrets)
+}
+
+// renderCacheDir is kubectl-stack/render in kubectl's --cache-dir (by
+// default ~/.kube/cache, beside the discovery cache); empty, so no cache,
+// when the verb has no such flag.
+func (o *overlayFlags) renderCacheDir() string {
+	if o.cmd == nil {
+		return ""
+	}
+	f := o.cmd.Flag("cache-dir")
+	if f == nil || f.Value.String() == "" {
+		return ""
+	}
+	return filepath.Join(f.Value.String(), "kubectl-stack", "render")
 }
 
 // load builds the overlay against the target's cluster and namespace.
