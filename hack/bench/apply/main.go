@@ -36,7 +36,7 @@ type bench struct {
 	kubeconfig, kubectl, plugin string
 }
 
-const overlay = "overlays/dev"
+const overlay = kit.Overlay
 
 func (b *bench) run(rounds, starts int) error {
 	dir, err := os.MkdirTemp("", "kubectl-stack-bench-apply-")
@@ -48,7 +48,7 @@ func (b *bench) run(rounds, starts int) error {
 		return err
 	}
 	host, _ := os.Hostname()
-	fmt.Printf("apply and start-up benchmark: overlays/dev, %d rounds; %s\n", rounds, host)
+	fmt.Printf("apply and start-up benchmark: %s, %d rounds; %s\n", overlay, rounds, host)
 	if err := b.startup(starts); err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (b *bench) apply(rounds int) error {
 		}
 	}
 	kubectlWords := "KUBECTL_APPLYSET=true kubectl apply --server-side --prune --applyset"
-	if err := kit.Record(kit.TimedRow("apply overlays/dev into an empty cluster", mineEmpty, theirsEmpty, kubectlWords, "<= 0.3x")); err != nil {
+	if err := kit.Record(kit.TimedRow("apply the dev overlay into an empty cluster", mineEmpty, theirsEmpty, kubectlWords, "<= 0.3x")); err != nil {
 		return err
 	}
 	if err := b.reset(); err != nil {

@@ -123,11 +123,11 @@ func buildAt(ref, src, out string) (string, error) {
 	return kit.BuildPlugin(src, out)
 }
 
-// toggleOverlays are two overlays on the dev overlay that differ in one
-// ConfigMap's value.
+// toggleOverlays are two overlays on the benchmarks' dev overlay that
+// differ in one ConfigMap's value.
 func toggleOverlays(dir string) ([2]string, error) {
 	var out [2]string
-	dev, err := filepath.Abs("overlays/dev")
+	dev, err := filepath.Abs(kit.Overlay)
 	if err != nil {
 		return out, err
 	}

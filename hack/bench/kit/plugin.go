@@ -7,6 +7,12 @@ import (
 	"path/filepath"
 )
 
+// Overlay is what every benchmark that runs the stack applies: the dev
+// overlay with the database's data in the benchmarks' own folder, which
+// with-cluster.sh creates and removes, so no benchmark writes into the
+// user's /var/lib/kubectl-stack/mysql.
+const Overlay = "hack/bench/overlay"
+
 // BuildPlugin builds the plugin's commands of the source tree src (the
 // front binary kubectl-stack and, since it exists, the verbs binary it
 // runs, which must sit beside it) into the folder dir, and returns the

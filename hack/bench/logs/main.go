@@ -40,7 +40,7 @@ func run(kubeconfig, kubectl string, rounds int) error {
 	if err != nil {
 		return err
 	}
-	if out, err := exec.Command(plugin, "--kubeconfig", kubeconfig, "apply", "-k", "overlays/dev", "--timeout=5m").CombinedOutput(); err != nil {
+	if out, err := exec.Command(plugin, "--kubeconfig", kubeconfig, "apply", "-k", kit.Overlay, "--timeout=5m").CombinedOutput(); err != nil {
 		return fmt.Errorf("applying the dev stack: %v: %s", err, out)
 	}
 	if err := fillWebLogs(); err != nil {

@@ -78,8 +78,8 @@ func (b *bench) run(writes, rows, runs int) error {
 	}
 	b.stops = append(b.stops, b.store.Stop)
 	b.loc = "s3://" + kit.StoreBucket + "/pitr"
-	if out, err := b.stack("apply", "-k", "hack/bench/overlay", "--timeout=5m").CombinedOutput(); err != nil {
-		return fmt.Errorf("applying hack/bench/overlay: %v: %s", err, out)
+	if out, err := b.stack("apply", "-k", kit.Overlay, "--timeout=5m").CombinedOutput(); err != nil {
+		return fmt.Errorf("applying %s: %v: %s", kit.Overlay, err, out)
 	}
 	if _, err := b.sql("CREATE DATABASE bench; CREATE TABLE bench.w (id INT PRIMARY KEY, at VARCHAR(32));" +
 		"CREATE TABLE bench.digits (n INT PRIMARY KEY); INSERT INTO bench.digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);" +
