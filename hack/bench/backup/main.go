@@ -61,8 +61,8 @@ func run(b bench, runs int) error {
 		return err
 	}
 	defer b.store.Stop()
-	if out, err := exec.Command(b.plugin, "--kubeconfig", kubeconfig, "apply", "-k", "hack/bench/overlay", "--timeout=5m").CombinedOutput(); err != nil {
-		return fmt.Errorf("applying hack/bench/overlay: %v: %s", err, out)
+	if out, err := exec.Command(b.plugin, "--kubeconfig", kubeconfig, "apply", "-k", kit.Overlay, "--timeout=5m").CombinedOutput(); err != nil {
+		return fmt.Errorf("applying %s: %v: %s", kit.Overlay, err, out)
 	}
 	start := time.Now()
 	if err := b.seed(); err != nil {
@@ -90,37 +90,21 @@ type row struct {
 // untimed run of each that warms the server's buffers, and records the
 // times and both sides' peak memory.
 func (b bench) compare(r row, runs int) error {
-	var mine, theirs kit.Runs
-	var minePeak, theirPeak int64
-	for i := 0; i <= runs; i++ {
-		for _, side := range []struct {
-			argv  []string
-			times *kit.Runs
-			peak  *int64
-		}{{r.mine, &mine, &minePeak}, {r.anchor, &theirs, &theirPeak}} {
-			if r.before != nil {
-				if _, err := kit.Time(r.before); err != nil {
-					return err
-				}
-			}
-			res, err := kit.Exec(side.argv)
-			if err != nil {
-				return err
-			}
-			if i > 0 {
-				*side.times = append(*side.times, res.Took)
-				*side.peak = max(*side.peak, res.PeakRSS)
-			}
-		}
+	if _, _, err := kit.CompareAfter(1, r.before, r.mine, r.anchor); err != nil {
+		return err
 	}
-	if err := kit.Record(kit.TimedRow(r.what, mine, theirs, r.anchorName, r.target)); err != nil {
+	mine, theirs, err := kit.CompareAfter(runs, r.before, r.mine, r.anchor)
+	if err != nil {
+		return err
+	}
+	if err := kit.Record(kit.TimedRow(r.what, mine.Times, theirs.Times, r.anchorName, r.target)); err != nil {
 		return err
 	}
 	// Memory the plugin needs must not grow with the data: the same
 	// bound at 200 MB and at 2 GB.
-	return kit.Record(kit.Row{What: "peak memory: " + r.what, Median: kit.MiB(minePeak), Spread: "-",
-		Anchor: r.anchorName, AnchorMedian: kit.MiB(theirPeak),
-		Ratio: fmt.Sprintf("%.2fx", float64(minePeak)/float64(theirPeak)), Target: "<= 256 MiB"})
+	return kit.Record(kit.Row{What: "peak memory: " + r.what, Median: kit.MiB(mine.PeakRSS), Spread: "-",
+		Anchor: r.anchorName, AnchorMedian: kit.MiB(theirs.PeakRSS),
+		Ratio: fmt.Sprintf("%.2fx", float64(mine.PeakRSS)/float64(theirs.PeakRSS)), Target: "<= 256 MiB"})
 }
 
 // size names the rows' data: MB, and tables when more than one.

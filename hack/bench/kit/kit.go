@@ -102,17 +102,38 @@ func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
 // both see the same machine and cluster. okCodes are the exit codes that
 // count as a run of cmd (status exits 1 for an unhealthy stack).
 func Compare(n int, cmd, anchor []string, okCodes ...int) (Runs, Runs, error) {
-	var mine, theirs Runs
+	mine, theirs, err := CompareAfter(n, nil, cmd, anchor, okCodes...)
+	return mine.Times, theirs.Times, err
+}
+
+// Side is one command's runs: their times and the largest peak memory.
+type Side struct {
+	Times   Runs
+	PeakRSS int64
+}
+
+// CompareAfter is Compare with before (when not nil) run untimed ahead of
+// each run of either side, and each side's peak memory kept.
+func CompareAfter(n int, before, cmd, anchor []string, okCodes ...int) (Side, Side, error) {
+	var mine, theirs Side
 	for i := 0; i < n; i++ {
-		d, err := Time(cmd, okCodes...)
-		if err != nil {
-			return nil, nil, err
+		for _, side := range []struct {
+			argv  []string
+			into  *Side
+			codes []int
+		}{{cmd, &mine, okCodes}, {anchor, &theirs, nil}} {
+			if before != nil {
+				if _, err := Time(before); err != nil {
+					return mine, theirs, err
+				}
+			}
+			r, err := Exec(side.argv, side.codes...)
+			if err != nil {
+				return mine, theirs, err
+			}
+			side.into.Times = append(side.into.Times, r.Took)
+			side.into.PeakRSS = max(side.into.PeakRSS, r.PeakRSS)
 		}
-		mine = append(mine, d)
-		if d, err = Time(anchor); err != nil {
-			return nil, nil, err
-		}
-		theirs = append(theirs, d)
 	}
 	return mine, theirs, nil
 }
