@@ -137,8 +137,8 @@ const (
 )
 
 // partsScript loads a part of a split dump from stdin (gzip-compressed
-// when gz) with one mysql client. The client writes its PID
-// into podPartsDir under the connection's name, then starts unless
+// when gz) with one mysql client. The client writes its PID into
+// podPartsDir under the connection's name, then starts unless
 // partsStopped exists: a client that stopRestoreClient did not see yet is
 // one that sees the mark (several load at once, and one may be starting
 // as another's failure rolls everything back). Once the client ends, the
