@@ -14,7 +14,7 @@ kubeconfig=$(hack/local/up.sh)
 data=/var/lib/kubectl-stack/bench/mysql
 rm -rf "$data" && mkdir -p "$data" && chown "$database_uid:$database_uid" "$data"
 runner=$(mktemp /tmp/kubectl-stack-bench-XXXXXX)
-trap 'hack/local/down.sh; rm -rf "$data"; rm -f "$runner"' EXIT
+trap 'hack/local/down.sh; rm -rf "$data"; rmdir "${data%/*}" 2>/dev/null || true; rm -f "$runner"' EXIT
 export KUBECTL_STACK_BIN_DIR
 KUBECTL_STACK_BIN_DIR=$(hack/build-binaries.sh node)
 go build -o "$runner" "$pkg"
