@@ -15,7 +15,7 @@ start=$SECONDS
 # The images that need none of the binaries (Debian's packages, busybox,
 # pause) are built beside them: their downloads and unpacking overlap the
 # compiles.
-hack/images/build.sh pause busybox nginx mysql >/dev/null &
+hack/images/build.sh pause busybox nginx mysql mariadb >/dev/null &
 debian_images=$!
 # kind's set too, in the same builds: the demo on kind runs last.
 KUBECTL_STACK_BIN_DIR=$(hack/build-binaries.sh kind)

@@ -64,14 +64,32 @@ build_nginx() {
     -env PATH=/usr/sbin:/usr/bin:/sbin:/bin -user 33
 }
 
+# debian_database_user DIR: the official images' mysql user and group (the
+# manifests run the database as them), the server listening beyond
+# loopback, and the folder for first-start scripts.
+debian_database_user() {
+  chroot "$1" sh -c "groupmod -g $database_uid mysql && usermod -u $database_uid -g $database_uid mysql && mkdir -p /run/mysqld && chown -R $database_uid:$database_uid /var/lib/mysql /run/mysqld"
+  # Debian binds to 127.0.0.1 in a file read after the project's my.cnf.
+  sed -i 's/^bind-address/#bind-address/' "$1/etc/mysql/mariadb.conf.d/50-server.cnf"
+  mkdir -p "$1/docker-entrypoint-initdb.d"
+}
+
 build_mysql() {
   local d="$work/mysql"
   debian_rootfs "$d" mariadb-server,mariadb-client
-  # The manifests run the database as the official image's user and group.
-  chroot "$d" sh -c "groupmod -g $database_uid mysql && usermod -u $database_uid -g $database_uid mysql && mkdir -p /run/mysqld && chown -R $database_uid:$database_uid /var/lib/mysql /run/mysqld"
-  # Debian binds to 127.0.0.1 in a file read after the project's my.cnf.
-  sed -i 's/^bind-address/#bind-address/' "$d/etc/mysql/mariadb.conf.d/50-server.cnf"
-  mkdir -p "$d/docker-entrypoint-initdb.d"
+  debian_database_user "$d"
+  install -m 0755 "$here/mysql-entrypoint.sh" "$d/usr/local/bin/docker-entrypoint.sh"
+  wrap "$d" "$1" "$2" -entrypoint /usr/local/bin/docker-entrypoint.sh \
+    -env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin -user "$database_uid"
+}
+
+# The HA tier's server (components/galera): MariaDB with the Galera provider,
+# and what its state transfers run (mariadb-backup, socat, ps, ss), under
+# the official mariadb image's reference, entrypoint contract and user.
+build_mariadb() {
+  local d="$work/mariadb"
+  debian_rootfs "$d" mariadb-server,mariadb-client,mariadb-backup,galera-4,socat,procps,iproute2
+  debian_database_user "$d"
   install -m 0755 "$here/mysql-entrypoint.sh" "$d/usr/local/bin/docker-entrypoint.sh"
   wrap "$d" "$1" "$2" -entrypoint /usr/local/bin/docker-entrypoint.sh \
     -env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin -user "$database_uid"
@@ -102,6 +120,7 @@ images=(
   "busybox                busybox:1.36"
   "nginx                  nginx:1.27"
   "mysql                  mysql:8.4"
+  "mariadb                mariadb:10.11"
   "coredns                kubectl-stack/coredns:local"
   "watcher                kubectl-stack/watcher:dev"
   "plugin                 kubectl-stack/kubectl-stack:dev"
