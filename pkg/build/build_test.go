@@ -17,7 +17,7 @@ import (
 	"github.com/kubectl-stack/kubectl-stack/pkg/build"
 )
 
-var overlays = []string{"overlays/dev", "overlays/prod"}
+var overlays = []string{"overlays/dev", "overlays/prod", "overlays/dev-ha", "overlays/prod-ha"}
 
 func buildDisk(t *testing.T, overlay string) []*unstructured.Unstructured {
 	t.Helper()
@@ -135,9 +135,9 @@ func id(u *unstructured.Unstructured) string {
 
 func TestResolveErrors(t *testing.T) {
 	cases := map[string]string{
-		"no-such-folder":   `overlay "no-such-folder" not found: pass -k a folder that holds a kustomization.yaml (built in: overlays/dev, overlays/prod)`,
+		"no-such-folder":   `overlay "no-such-folder" not found: pass -k a folder that holds a kustomization.yaml (built in: overlays/dev, overlays/dev-ha, overlays/prod, overlays/prod-ha)`,
 		"build_test.go":    `overlay "build_test.go" is a file: pass -k the folder that holds kustomization.yaml`,
-		"overlays/staging": `overlay "overlays/staging" not found: pass -k a folder that holds a kustomization.yaml (built in: overlays/dev, overlays/prod)`,
+		"overlays/staging": `overlay "overlays/staging" not found: pass -k a folder that holds a kustomization.yaml (built in: overlays/dev, overlays/dev-ha, overlays/prod, overlays/prod-ha)`,
 	}
 	for dir, want := range cases {
 		_, err := build.Resolve(dir)

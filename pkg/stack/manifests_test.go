@@ -37,8 +37,11 @@ func render(t *testing.T, overlay string) rendered {
 	return rendered{name: overlay, objs: objs}
 }
 
-func bothOverlays(t *testing.T) []rendered {
-	return []rendered{render(t, "overlays/dev"), render(t, "overlays/prod")}
+// ha tells the overlays of the HA tier (components/galera).
+func (r rendered) ha() bool { return strings.HasSuffix(r.name, "-ha") }
+
+func everyOverlay(t *testing.T) []rendered {
+	return []rendered{render(t, "overlays/dev"), render(t, "overlays/prod"), render(t, "overlays/dev-ha"), render(t, "overlays/prod-ha")}
 }
 
 // get decodes the one object of kind and name into out; it fails the test
@@ -116,7 +119,7 @@ func (r rendered) policies(t *testing.T) []networkingv1.NetworkPolicy {
 }
 
 func TestEveryObjectCarriesTheRecommendedLabelsAndNamespace(t *testing.T) {
-	for _, r := range bothOverlays(t) {
+	for _, r := range everyOverlay(t) {
 		for _, u := range r.objs {
 			l := u.GetLabels()
 			for _, key := range []string{stack.LabelPartOf, stack.LabelManagedBy, stack.LabelInstance} {
@@ -139,7 +142,7 @@ func TestEveryObjectCarriesTheRecommendedLabelsAndNamespace(t *testing.T) {
 }
 
 func TestWebTierMatchesPkgStack(t *testing.T) {
-	for _, r := range bothOverlays(t) {
+	for _, r := range everyOverlay(t) {
 		var web appsv1.Deployment
 		r.get(t, stack.Web.Kind, stack.Web.Name, &web)
 		if *web.Spec.Replicas != stack.WebReplicas {
@@ -168,11 +171,15 @@ func TestWebTierMatchesPkgStack(t *testing.T) {
 }
 
 func TestDatabaseMatchesPkgStack(t *testing.T) {
-	for _, r := range bothOverlays(t) {
+	for _, r := range everyOverlay(t) {
 		var db appsv1.StatefulSet
 		r.get(t, stack.Database.Kind, stack.Database.Name, &db)
-		if *db.Spec.Replicas != 1 || db.Spec.ServiceName != stack.MySQLHeadless {
-			t.Errorf("%s: mysql replicas=%d serviceName=%s", r.name, *db.Spec.Replicas, db.Spec.ServiceName)
+		members, image := int32(1), "mysql:8.4"
+		if r.ha() {
+			members, image = stack.GaleraMembers, stack.GaleraImage
+		}
+		if *db.Spec.Replicas != members || db.Spec.ServiceName != stack.MySQLHeadless {
+			t.Errorf("%s: mysql replicas=%d serviceName=%s, want %d and %s", r.name, *db.Spec.Replicas, db.Spec.ServiceName, members, stack.MySQLHeadless)
 		}
 		checkSelector(t, r.name, db.Spec.Selector, db.Spec.Template.Labels, stack.Database)
 		sc := db.Spec.Template.Spec.SecurityContext
@@ -185,12 +192,15 @@ func TestDatabaseMatchesPkgStack(t *testing.T) {
 		if got := db.Spec.VolumeClaimTemplates[0].Name; got != stack.MySQLClaimTemplate {
 			t.Errorf("%s: claim template %q, want %q", r.name, got, stack.MySQLClaimTemplate)
 		}
-		if db.Spec.Template.Spec.Containers[0].Image == "" || !strings.HasPrefix(db.Spec.Template.Spec.Containers[0].Image, "mysql:8.4") {
-			t.Errorf("%s: mysql image %q, want mysql:8.4", r.name, db.Spec.Template.Spec.Containers[0].Image)
+		if !strings.HasPrefix(db.Spec.Template.Spec.Containers[0].Image, image) {
+			t.Errorf("%s: mysql image %q, want %s", r.name, db.Spec.Template.Spec.Containers[0].Image, image)
 		}
 		for _, env := range db.Spec.Template.Spec.Containers[0].Env {
-			if env.Name == "POD_NAMESPACE" { // dev's data subfolder, from the downward API
+			if env.ValueFrom != nil && env.ValueFrom.FieldRef != nil { // the downward API: data subfolders, Galera's names
 				continue
+			}
+			if strings.HasPrefix(env.Name, "GALERA_") {
+				continue // TestGaleraMatchesPkgStack
 			}
 			if ref := env.ValueFrom.SecretKeyRef; ref == nil || !strings.HasPrefix(ref.Name, stack.MySQLSecret) {
 				t.Errorf("%s: %s does not come from Secret %s", r.name, env.Name, stack.MySQLSecret)
@@ -212,7 +222,7 @@ func TestDatabaseMatchesPkgStack(t *testing.T) {
 // The watcher reads the pods of its own namespace only, through a Role: a
 // ClusterRole would be an object every stack in a cluster shares.
 func TestWatcherMatchesPkgStackAndReadsPodsOnly(t *testing.T) {
-	for _, r := range bothOverlays(t) {
+	for _, r := range everyOverlay(t) {
 		var ds appsv1.DaemonSet
 		r.get(t, stack.Watcher.Kind, stack.Watcher.Name, &ds)
 		checkSelector(t, r.name, ds.Spec.Selector, ds.Spec.Template.Labels, stack.Watcher)

@@ -59,7 +59,7 @@ type reachCase struct {
 }
 
 func TestNetworkPoliciesLetOnlyWebReachMySQLOn3306(t *testing.T) {
-	for _, r := range bothOverlays(t) {
+	for _, r := range everyOverlay(t) {
 		pols := r.policies(t)
 		tpl := r.podTemplates(t)
 		webPod := pod{tpl[stack.Web.Name].Labels, tpl[stack.Web.Name].Spec.Containers[0].Ports}
@@ -129,7 +129,7 @@ func TestPodTemplatesPassPodSecurityRestricted(t *testing.T) {
 		t.Fatal(err)
 	}
 	level := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
-	for _, r := range bothOverlays(t) {
+	for _, r := range everyOverlay(t) {
 		for name, tpl := range r.podTemplates(t) {
 			res := policy.AggregateCheckResults(evaluator.EvaluatePod(level, &tpl.ObjectMeta, &tpl.Spec))
 			if !res.Allowed {

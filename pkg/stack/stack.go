@@ -102,6 +102,23 @@ const (
 	MySQLPod = "mysql-0"
 )
 
+// The HA tier (components/galera, overlays/dev-ha and prod-ha): the
+// database as a MariaDB Galera cluster of GaleraMembers members, each a
+// full copy. Galera's members replicate on its group, IST and SST ports;
+// before a member's server starts, start.sh tells its peers where it
+// stands on GaleraStatePort.
+const (
+	GaleraMembers   = 3
+	GaleraImage     = "mariadb:10.11"
+	GaleraGroupPort = 4567
+	GaleraISTPort   = 4568
+	GaleraSSTPort   = 4444
+	GaleraStatePort = 4569
+)
+
+// GaleraPorts are the ports only the members reach.
+var GaleraPorts = []int32{GaleraGroupPort, GaleraISTPort, GaleraSSTPort, GaleraStatePort}
+
 // MySQLClaim is the claim the StatefulSet creates for MySQLPod.
 const MySQLClaim = MySQLClaimTemplate + "-" + MySQLPod
 
