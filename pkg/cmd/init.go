@@ -35,7 +35,7 @@ type InitOptions struct {
 func NewCmdInit(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &InitOptions{From: "dev", IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "init DIR [--from dev|prod]",
+		Use:   "init DIR [--from dev|prod|dev-ha|prod-ha]",
 		Short: "Write a folder you own: the manifests and a parameters file to edit",
 		Long: templates.LongDesc(`
 			Write DIR (new or empty) with base/, components/ and overlays/ as the plugin holds
@@ -51,7 +51,7 @@ func NewCmdInit(f cmdutil.Factory, streams genericiooptions.IOStreams) *cobra.Co
 		Args:    positional(1, 1, "DIR, the folder to write"),
 		RunE:    runVerb(f, o),
 	}
-	cmd.Flags().StringVar(&o.From, "from", o.From, "the overlay to start from: dev or prod")
+	cmd.Flags().StringVar(&o.From, "from", o.From, "the overlay to start from: "+strings.Join(params.Sources, ", ")+" (-ha: the database as a Galera cluster)")
 	_ = cmd.RegisterFlagCompletionFunc("from", cobra.FixedCompletions(params.Sources, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -69,7 +69,7 @@ func (o *InitOptions) Complete(_ cmdutil.Factory, cmd *cobra.Command, args []str
 // Validate checks the starting overlay.
 func (o *InitOptions) Validate() error {
 	if !slices.Contains(params.Sources, o.From) {
-		return fmt.Errorf("--from %q is not an overlay to start from: use %s", o.From, strings.Join(params.Sources, " or "))
+		return fmt.Errorf("--from %q is not an overlay to start from: use one of %s", o.From, strings.Join(params.Sources, ", "))
 	}
 	return nil
 }

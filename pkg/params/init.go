@@ -19,7 +19,7 @@ import (
 )
 
 // Sources are the overlays a parameters folder can start from.
-var Sources = []string{"dev", "prod"}
+var Sources = []string{"dev", "prod", "dev-ha", "prod-ha"}
 
 // Written is what Init wrote.
 type Written struct {

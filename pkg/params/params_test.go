@@ -93,6 +93,12 @@ var edits = map[string][][2]string{
 	},
 }
 
+// The HA tier's parameters are their base's, with the server's image.
+func init() {
+	edits["dev-ha"] = slices.Concat(edits["dev"][:2], [][2]string{{"newTag: \"10.11\"", "newTag: \"10.11.6\""}}, edits["dev"][3:])
+	edits["prod-ha"] = append(slices.Clone(edits["prod"]), [2]string{"newTag: 10.11.19", "newTag: 10.11.20"})
+}
+
 // expected lists the fields the edits should move in the objects before.
 func expected(before map[string]map[string]string, from string) []string {
 	var want []string
@@ -127,7 +133,7 @@ func expected(before map[string]map[string]string, from string) []string {
 		"DaemonSet/watcher spec.template.spec.containers.0.resources.limits.memory",
 	}
 	want = append(want, common...)
-	switch from {
+	switch strings.TrimSuffix(from, "-ha") {
 	case "prod":
 		affinity := "StatefulSet/mysql spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.0.matchExpressions.0."
 		want = append(want, affinity+"key", affinity+"values.0",
