@@ -75,7 +75,7 @@ func NewCmdStack(streams genericiooptions.IOStreams) *cobra.Command {
 
 	cmd.AddGroup(verbGroups...)
 	addVerbs(cmd, "deploy", NewCmdApply(f, streams), NewCmdDiff(f, streams), NewCmdHistory(f, streams),
-		NewCmdRollback(f, streams), NewCmdRestart(f, streams), NewCmdDelete(f, streams),
+		NewCmdRollback(f, streams), NewCmdRestart(f, streams), NewCmdRecover(f, streams), NewCmdDelete(f, streams),
 		NewCmdInit(f, streams), NewCmdImages(f, streams))
 	addVerbs(cmd, "inspect", NewCmdList(f, streams), NewCmdStatus(f, streams), NewCmdEvents(f, streams), NewCmdLogs(f, streams),
 		NewCmdNetcheck(f, streams), NewCmdMySQL(f, streams), NewCmdReport(f, streams))

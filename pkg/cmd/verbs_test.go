@@ -140,6 +140,8 @@ func TestBadInputIsRefusedBeforeAnyIO(t *testing.T) {
 		{[]string{"rollback", "latest"}, `revision "latest" is not a revision number`},
 		{[]string{"delete", "--dry-run=client"}, "--dry-run=client is not supported"},
 		{[]string{"delete", "--purge-data"}, "delete --purge-data deletes the database's data: pass --yes"},
+		{[]string{"recover"}, "recover starts the database cluster from one member, and what only the others hold may be lost: pass --yes"},
+		{[]string{"recover", "--yes", "--timeout", "0s"}, "--timeout must be positive, got 0s"},
 		{[]string{"diff", "-k", "overlays/dev", "--revision", "3"}, "--revision diffs a recorded revision"},
 		{[]string{"diff", "--registry", "r.example", "--revision", "3"}, "give one or the other"},
 		{[]string{"diff", "--revision", "0"}, "--revision 0 is not a revision number"},

@@ -46,8 +46,12 @@ func (r *Report) Print(w io.Writer, o table.Options) error {
 	if err := table.Write(w, header, rows, o); err != nil || o.NoHeaders {
 		return err
 	}
+	fmt.Fprintln(w)
+	for _, m := range r.Galera {
+		fmt.Fprintf(w, "member:    %s\n", m)
+	}
 	for _, c := range r.Claims {
-		fmt.Fprintf(w, "\nstorage:   claim %s, volume %s, %s, bound=%v\n", c.Name, dash(c.Volume), dash(c.Capacity), c.Bound)
+		fmt.Fprintf(w, "storage:   claim %s, volume %s, %s, bound=%v\n", c.Name, dash(c.Volume), dash(c.Capacity), c.Bound)
 	}
 	for _, s := range r.Services {
 		line := fmt.Sprintf("service:   %s (%s %s) %s", s.Name, s.Type, s.IP, strings.Join(s.URLs, " "))

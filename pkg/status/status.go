@@ -8,8 +8,10 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -18,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubectl-stack/kubectl-stack/pkg/galera"
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
@@ -48,6 +51,8 @@ type Report struct {
 	// Members counts the objects of the stack's ApplySet; -1 when the stack
 	// was applied without its ApplySet parent (plain kubectl).
 	Members int `json:"applySetMembers"`
+	// Galera is each member's view of the cluster, on the HA tier.
+	Galera []galera.Member `json:"galeraMembers,omitempty"`
 	// Binlog is the binary log archiver, when the stack runs one.
 	Binlog *BinlogArchive `json:"binlogArchive,omitempty"`
 	// Revision is the newest recorded apply, when the user may read them.
@@ -89,6 +94,11 @@ func Collect(ctx context.Context, clients *kube.Clients, ns string, lagWarning t
 		return nil, &stack.NotDeployedError{Namespace: ns, Missing: "web, mysql or watcher workload"}
 	}
 	r.readServingHosts(ctx, clients.Unthrottled, ns)
+	if found[stack.Database.Name] {
+		if err := r.addGalera(ctx, clients, ns); err != nil {
+			return nil, err
+		}
+	}
 	for _, step := range []func(context.Context, kubernetes.Interface, string) error{r.addStorage, r.addServices, r.addPolicies, r.addBudgets} {
 		if err := step(ctx, c, ns); err != nil {
 			return nil, err
@@ -213,22 +223,27 @@ func pendingReason(p *corev1.Pod) string {
 	return "not scheduled or started yet"
 }
 
+// addStorage adds the database's claims: mysql-0's, and each member's on
+// the HA tier.
 func (r *Report) addStorage(ctx context.Context, c kubernetes.Interface, ns string) error {
-	pvc, err := c.CoreV1().PersistentVolumeClaims(ns).Get(ctx, stack.MySQLClaim, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
+	list, err := c.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(stack.Database.Selector()).String()})
 	if err != nil {
 		return kube.Explain(err)
 	}
-	claim := Claim{Name: pvc.Name, Volume: pvc.Spec.VolumeName, Bound: pvc.Status.Phase == corev1.ClaimBound}
-	if q, ok := pvc.Status.Capacity[corev1.ResourceStorage]; ok {
-		claim.Capacity = q.String()
+	slices.SortFunc(list.Items, func(a, b corev1.PersistentVolumeClaim) int { return strings.Compare(a.Name, b.Name) })
+	for _, pvc := range list.Items {
+		if !strings.HasPrefix(pvc.Name, stack.MySQLClaimTemplate+"-"+stack.Database.Name+"-") {
+			continue
+		}
+		claim := Claim{Name: pvc.Name, Volume: pvc.Spec.VolumeName, Bound: pvc.Status.Phase == corev1.ClaimBound}
+		if q, ok := pvc.Status.Capacity[corev1.ResourceStorage]; ok {
+			claim.Capacity = q.String()
+		}
+		if !claim.Bound {
+			r.warn("claim %s is %s", pvc.Name, pvc.Status.Phase)
+		}
+		r.Claims = append(r.Claims, claim)
 	}
-	if !claim.Bound {
-		r.warn("claim %s is %s", pvc.Name, pvc.Status.Phase)
-	}
-	r.Claims = append(r.Claims, claim)
 	return nil
 }
 
