@@ -236,10 +236,17 @@ func sqlIn(t *testing.T, database, statement string) string {
 // sqlOf runs statement in the database of the stack in namespace ns.
 func sqlOf(t *testing.T, ns, database, statement string) string {
 	t.Helper()
+	return sqlOn(t, ns, stack.MySQLPod, database, statement)
+}
+
+// sqlOn runs statement in the database of pod, a server of the stack in
+// namespace ns.
+func sqlOn(t *testing.T, ns, pod, database, statement string) string {
+	t.Helper()
 	var out string
 	// Right after a restart the first connection may be refused; retry.
 	for attempt := 0; attempt < 20; attempt++ {
-		r := kubectl(t, time.Minute, "-n", ns, "exec", stack.MySQLPod, "-c", "mysql", "--",
+		r := kubectl(t, time.Minute, "-n", ns, "exec", pod, "-c", "mysql", "--",
 			"sh", "-c", `MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql --user=root --batch --skip-column-names `+database+` -e "$0"`, statement)
 		if r.code == 0 {
 			return r.stdout

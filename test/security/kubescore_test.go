@@ -26,7 +26,7 @@ func TestKubeScoreFindsNothingCritical(t *testing.T) {
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("go install %s: %v\n%s", kubeScore, err, out)
 	}
-	for _, overlay := range []string{"overlays/dev", "overlays/prod"} {
+	for _, overlay := range []string{"overlays/dev", "overlays/prod", "overlays/dev-ha", "overlays/prod-ha"} {
 		objs, err := build.Load(filepath.Join("../..", overlay))
 		if err != nil {
 			t.Fatal(err)
