@@ -35,8 +35,16 @@ func (e *ServerError) Error() string {
 func (e *ServerError) clientSide() bool { return e.Code >= 2000 && e.Code < 3000 }
 
 // lostServer: the client lost its server (CR_SERVER_GONE_ERROR,
-// CR_SERVER_LOST), as it does when the server's pod goes away.
-func (e *ServerError) lostServer() bool { return e.Code == 2006 || e.Code == 2013 }
+// CR_SERVER_LOST), as it does when the server's pod goes away, or could
+// not reach it at all (CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR), as a
+// parallel restore's next connection cannot once the server stopped.
+func (e *ServerError) lostServer() bool {
+	switch e.Code {
+	case 2002, 2003, 2006, 2013:
+		return true
+	}
+	return false
+}
 
 // clientError matches the mysql client's error line (MySQL's and MariaDB's).
 var clientError = regexp.MustCompile(`ERROR (\d+) \(([0-9A-Z]{5})\)(?: at line (\d+))?: (.*)`)

@@ -27,6 +27,19 @@ func TestParseServerError(t *testing.T) {
 	if noLine == nil || noLine.Line != 0 || strings.Contains(noLine.Error(), "at line") {
 		t.Errorf("no line: %+v", noLine)
 	}
+	// The server gone: lost mid-query, or not there for a new connection
+	// (a parallel restore's next table), but not the server's refusal.
+	for stderr, lost := range map[string]bool{
+		"ERROR 2013 (HY000): Lost connection to server during query":                                         true,
+		"ERROR 2006 (HY000): Server has gone away":                                                           true,
+		"ERROR 2002 (HY000): Can't connect to local server through socket '/var/run/mysqld/mysqld.sock' (2)": true,
+		"ERROR 1047 (08S01) at line 1: WSREP has not yet prepared node for application use":                  false,
+		"ERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)":                false,
+	} {
+		if got := parseServerError(stderr).lostServer(); got != lost {
+			t.Errorf("%s: lostServer %v, want %v", stderr, got, lost)
+		}
+	}
 	long := parseServerError("ERROR 1064 (42000) at line 3: " + strings.Repeat("x", 5000))
 	if len(long.Message) > maxMessage+3 {
 		t.Errorf("message of %d bytes not clipped", len(long.Message))
