@@ -69,7 +69,9 @@ func UnenforcedHint(n int) string {
 // Scene is what the checks are evaluated against: the live pods of the
 // stack, stand-ins for the pods it does not run, and the policies.
 type Scene struct {
-	Web, MySQL, Watcher       Endpoint
+	Web, MySQL, Watcher Endpoint
+	// Peer is another member of the HA tier's database, when it runs one.
+	Peer                      *Endpoint
 	Outsider, Elsewhere, Host Endpoint
 	// Neighbours are the cluster's other stacks.
 	Neighbours []Neighbour
@@ -100,6 +102,12 @@ func ReadScene(ctx context.Context, clients *kube.Clients, ns string) (*Scene, e
 			return nil, err
 		}
 		*tier.into = PodEndpoint(p, nsObj.Labels)
+	}
+	if peer, err := peerPod(ctx, c, ns, s.MySQL.Name); err != nil {
+		return nil, err
+	} else if peer != nil {
+		e := PodEndpoint(peer, nsObj.Labels)
+		s.Peer = &e
 	}
 	s.Outsider = Endpoint{Name: OutsiderName, Namespace: ns, NamespaceLabels: nsObj.Labels,
 		Labels: map[string]string{stack.LabelName: "netcheck-outsider"}}
@@ -136,6 +144,21 @@ func runningPod(ctx context.Context, c kubernetes.Interface, ns string, comp sta
 	return nil, &stack.NotDeployedError{Namespace: ns, Missing: "running " + comp.Name + " pod"}
 }
 
+// peerPod is a running database pod other than name: the HA tier's
+// members reach each other on Galera's ports. Nil for a single server.
+func peerPod(ctx context.Context, c kubernetes.Interface, ns, name string) (*corev1.Pod, error) {
+	list, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(stack.Database.Selector()).String()})
+	if err != nil {
+		return nil, kube.Explain(err)
+	}
+	for i := range list.Items {
+		if p := &list.Items[i]; p.Name != name && p.Status.Phase == corev1.PodRunning && p.Status.PodIP != "" && p.DeletionTimestamp == nil {
+			return p, nil
+		}
+	}
+	return nil, nil
+}
+
 func policies(ctx context.Context, c kubernetes.Interface, namespaces ...string) ([]networkingv1.NetworkPolicy, error) {
 	var out []networkingv1.NetworkPolicy
 	for _, ns := range namespaces {
@@ -161,9 +184,30 @@ func (s *Scene) Expectations() []Check {
 		{Name: "web-labelled pod in another namespace -> mysql:3306", Conn: Connection{From: s.Elsewhere, To: s.MySQL, Port: mysqlPort}, Want: false},
 		{Name: "outside -> web:8080", Conn: Connection{From: s.Host, To: s.Web, Port: stack.WebContainerPort}, Want: true},
 	}
+	checks = append(checks, s.galeraChecks()...)
 	checks = append(checks, s.neighbourChecks()...)
 	for i := range checks {
 		checks[i].Verdict = Evaluate(s.Policies, checks[i].Conn)
 	}
 	return checks
+}
+
+// galeraChecks are the HA tier's promises: its members reach each other
+// on Galera's ports and the member-state port, and the web tier does not
+// (nor anyone else: default deny). A member's own connections are probed
+// live from the member itself (connectFromMember).
+func (s *Scene) galeraChecks() []Check {
+	if s.Peer == nil {
+		return nil
+	}
+	var out []Check
+	for _, port := range stack.GaleraPorts {
+		out = append(out,
+			// Into the member the web tier is tried against: a live
+			// connection there proves the port listens, so the web
+			// tier's refusal is a rejection, not a closed port.
+			Check{Name: fmt.Sprintf("mysql member -> another member:%d", port), Conn: Connection{From: *s.Peer, To: s.MySQL, Port: port}, Want: true},
+			Check{Name: fmt.Sprintf("web -> mysql:%d", port), Conn: Connection{From: s.Web, To: s.MySQL, Port: port}, Want: false})
+	}
+	return out
 }

@@ -240,6 +240,9 @@ func (p *probes) try(ctx context.Context, c *kube.Clients, s *Scene, ch Check) *
 	if ch.Conn.From.Name == s.Host.Name {
 		return dialFromHere(ctx, c, s.Web.Namespace)
 	}
+	if s.Peer != nil && ch.Conn.From.Name == s.Peer.Name && ch.Conn.From.Namespace == s.Peer.Namespace {
+		return connectFromMember(ctx, c, *s.Peer, ch.Conn.To.IP, ch.Conn.Port)
+	}
 	from := p.pods[endpointName(ch.Conn.From)]
 	if from == nil {
 		return &Probe{Skipped: "a probe labelled like " + ch.Conn.From.Name + " would be adopted by its controller"}
@@ -263,13 +266,28 @@ const tryTimeout = ConnectTimeout + 15*time.Second
 // 30-second settle, once), so the process now outlives its output's
 // delivery.
 func connectFrom(ctx context.Context, c *kube.Clients, from *corev1.Pod, ip string, port int32) *Probe {
+	cmd := []string{"sh", "-c", `nc -w "$0" "$1" "$2" </dev/null 2>&1; echo "` + ncExit + `$?"; cat >/dev/null`,
+		strconv.Itoa(int(ConnectTimeout.Seconds())), ip, strconv.Itoa(int(port))}
+	return connect(ctx, c, from.Namespace, from.Name, "probe", cmd, ip, port)
+}
+
+// connectFromMember opens a TCP connection from a member of the HA tier
+// itself: a probe pod with its labels would be adopted by its
+// StatefulSet. Its image has bash (and no nc): bash's /dev/tcp, bounded
+// by timeout, reported as the nc script reports.
+func connectFromMember(ctx context.Context, c *kube.Clients, from Endpoint, ip string, port int32) *Probe {
+	cmd := []string{"sh", "-c", `timeout "$0" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>&1; r=$?; [ "$r" != 124 ] || echo "timed out"; echo "` + ncExit + `$r"; cat >/dev/null`,
+		strconv.Itoa(int(ConnectTimeout.Seconds())), ip, strconv.Itoa(int(port))}
+	return connect(ctx, c, from.Namespace, from.Name, stack.MySQLContainer, cmd, ip, port)
+}
+
+// connect runs a probe's script in a container and reads its result.
+func connect(ctx context.Context, c *kube.Clients, ns, pod, container string, cmd []string, ip string, port int32) *Probe {
 	ctx, cancel := context.WithTimeout(ctx, tryTimeout)
 	defer cancel()
 	stdin, closeStdin := io.Pipe()
 	out := &resultWriter{done: func() { closeStdin.Close() }}
-	cmd := []string{"sh", "-c", `nc -w "$0" "$1" "$2" </dev/null 2>&1; echo "` + ncExit + `$?"; cat >/dev/null`,
-		strconv.Itoa(int(ConnectTimeout.Seconds())), ip, strconv.Itoa(int(port))}
-	err := c.Exec(ctx, from.Namespace, from.Name, "probe", cmd, stdin, out, out)
+	err := c.Exec(ctx, ns, pod, container, cmd, stdin, out, out)
 	closeStdin.Close()
 	text := out.String()
 	probe := classify(text, err)

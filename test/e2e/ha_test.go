@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
+	"github.com/kubectl-stack/kubectl-stack/testrig/node"
 	"github.com/kubectl-stack/kubectl-stack/testrig/steps"
 )
 
@@ -37,9 +37,12 @@ func TestDevHA(t *testing.T) {
 	steps.Run(t, []steps.Step{
 		{Name: "init --from dev-ha applied in its own namespace: three members Synced in one cluster", Fn: applyDevHA},
 		{Name: "status shows each member Synced in a cluster of three, and warns of one that is gone", Fn: haStatus},
+		{Name: "netcheck --live proves Galera's ports closed to the web tier; logs and report cover every member", Fn: haNetcheckLogsReport},
+		{Name: "backup, then restore after the databases were dropped through another member: every member's tables as before", Fn: haBackupRestore},
 		{Name: "a member's pod deleted under writes: it rejoins, nothing lost", Fn: haPodDeleted},
 		{Name: "restart database rolls the members one at a time under writes: none refused, nothing lost", Fn: haRollingRestart},
 		{Name: "a member's server killed as with its node: it rejoins, nothing lost", Fn: haMemberKilled},
+		{Name: "a member cut off from the other two: it refuses a write, the majority takes them, it rejoins, nothing lost", Fn: haPartition},
 		{Name: "every member stopped, then started: the most advanced bootstraps, nothing lost", Fn: haFullStop},
 		{Name: "every server killed at once while one member cannot reach the others: all wait, status names recover, recover restarts the cluster from the most advanced, the cut-off member joins once it can", Fn: haRecover},
 		{Name: "a member's data folder wiped: it rejoins by a full copy, nothing lost", Fn: haVolumeWiped},
@@ -119,6 +122,58 @@ func haStatus(t *testing.T) {
 	scaleMembers(t, stack.GaleraMembers)
 }
 
+func haNetcheckLogsReport(t *testing.T) {
+	checks, r := netcheckRun(t, "-n", haNamespace, "--live")
+	if r.code != 0 {
+		t.Fatalf("netcheck --live on the HA stack: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, port := range stack.GaleraPorts {
+		member, web := checks[fmt.Sprintf("mysql member -> another member:%d", port)], checks[fmt.Sprintf("web -> mysql:%d", port)]
+		if !member.Want || !member.Verdict.Allowed || web.Want || web.Verdict.Allowed || member.Live == nil || web.Live == nil {
+			t.Fatalf("port %d: member -> member %+v, web -> member %+v", port, member, web)
+		}
+		if web.Live.Allowed() || web.Live.Skipped != "" {
+			t.Errorf("web -> mysql:%d: live %+v, want no connection", port, web.Live)
+		}
+		// The group and member-state ports always listen: a member
+		// connects, and so the web tier's refusal is proven a rejection.
+		// IST and SST listen only during a transfer: refusals there prove
+		// nothing either way.
+		if port == stack.GaleraGroupPort || port == stack.GaleraStatePort {
+			if !member.Live.Allowed() || web.Live.Inconclusive() {
+				t.Errorf("port %d: live member -> member %+v, web -> member %+v: want connected and rejected", port, member.Live, web.Live)
+			}
+		}
+	}
+	logs := mustKubectl(t, time.Minute, "stack", "logs", "database", "-n", haNamespace)
+	for i := range stack.GaleraMembers {
+		if !strings.Contains(logs, member(i)) {
+			t.Errorf("logs database has no line of %s:\n%s", member(i), tail(logs, 20))
+		}
+	}
+	file := filepath.Join(t.TempDir(), "report.zip")
+	mustKubectl(t, 2*time.Minute, "stack", "report", file, "-n", haNamespace)
+	status := unzip(t, file)["status.yaml"]
+	if strings.Count(status, "state: Synced") != stack.GaleraMembers || !strings.Contains(status, "galeraMembers:") {
+		t.Errorf("the report's status.yaml does not show the %d members Synced:\n%s", stack.GaleraMembers, status)
+	}
+}
+
+func haBackupRestore(t *testing.T) {
+	memberSQL(t, member(0), seedSQL)
+	before := memberSQL(t, member(0), checksumSQL)
+	file := filepath.Join(t.TempDir(), "ha.sql.gz")
+	mustKubectl(t, 5*time.Minute, "stack", "backup", file, "-n", haNamespace)
+	memberSQL(t, member(1), "DROP DATABASE shop; DROP DATABASE ledger")
+	out := mustKubectl(t, 5*time.Minute, "stack", "restore", file, "-n", haNamespace, "--yes")
+	t.Logf("restore:\n%s", out)
+	for i := range stack.GaleraMembers {
+		if after := memberSQL(t, member(i), "SET SESSION wsrep_sync_wait = 1; "+checksumSQL); after != before {
+			t.Errorf("%s after the restore:\n%s\nbefore:\n%s", member(i), after, before)
+		}
+	}
+}
+
 func haRollingRestart(t *testing.T) {
 	w := startWriter(t)
 	w.waitCommitted(t, 20)
@@ -171,6 +226,54 @@ func haMemberKilled(t *testing.T) {
 		t.Errorf("%s did not catch up by IST:\n%s", member(2), tail(logs, 30))
 	}
 	w.finish(t)
+}
+
+// haPartition cuts one member off from the others' Galera ports with
+// iptables in its network namespace (both ways), as a broken link would.
+func haPartition(t *testing.T) {
+	w := startWriter(t)
+	w.waitCommitted(t, 20)
+	cut := member(stack.GaleraMembers - 1)
+	pid := podPID(t, cut, "mariadbd")
+	var rules [][]string
+	for _, port := range []int{stack.GaleraGroupPort, stack.GaleraISTPort, stack.GaleraSSTPort} {
+		p := strconv.Itoa(port)
+		rules = append(rules, []string{"INPUT", "--dport", p}, []string{"OUTPUT", "--dport", p})
+	}
+	for _, r := range rules {
+		inNetns(t, pid, "-I", r...)
+	}
+	healed := false
+	heal := func() {
+		if !healed {
+			healed = true
+			for _, r := range rules {
+				inNetns(t, pid, "-D", r...)
+			}
+		}
+	}
+	t.Cleanup(heal)
+	ctx := context.Background()
+	waitForWithin(t, 2*time.Minute, cut+" out of the Service (not Ready: outside the primary component)", func() bool {
+		p, err := env.client.CoreV1().Pods(haNamespace).Get(ctx, cut, metav1.GetOptions{})
+		return err == nil && !podReady(p)
+	})
+	// A write on the minority side is refused, not taken and lost.
+	r := kubectl(t, time.Minute, "-n", haNamespace, "exec", cut, "-c", stack.MySQLContainer, "--", "sh", "-c",
+		`MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mariadb --user=root "$MYSQL_DATABASE" -e "INSERT INTO `+w.table+` VALUES (-1, NOW(6))"`)
+	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, "1047") {
+		t.Errorf("a write on the cut-off member: exit %d, want ERROR 1047:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	w.waitCommitted(t, w.committed(t)+20)
+	heal()
+	waitForWithin(t, 3*time.Minute, cut+" Ready again", func() bool {
+		p, err := env.client.CoreV1().Pods(haNamespace).Get(ctx, cut, metav1.GetOptions{})
+		return err == nil && podReady(p)
+	})
+	w.finish(t)
+	if got := strings.TrimSpace(memberSQL(t, member(0), "SELECT COUNT(*) FROM "+w.table+" WHERE n = -1")); got != "0" {
+		t.Errorf("the write refused on the cut-off member is in the table (%s rows)", got)
+	}
 }
 
 func haFullStop(t *testing.T) {
@@ -344,31 +447,15 @@ func restartsOf(p *corev1.Pod) int32 {
 	return 0
 }
 
-// podPID finds a node process of a member's pod: one named comm (any,
-// when empty) with the pod's name and namespace in its environment.
+// podPID finds a node process of a member's pod, named comm (any when
+// empty).
 func podPID(t *testing.T, pod, comm string) int {
 	t.Helper()
-	procs, err := filepath.Glob("/proc/[0-9]*/comm")
+	pid, err := node.PodProcess(haNamespace, pod, comm)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range procs {
-		name, err := os.ReadFile(path)
-		if err != nil || comm != "" && strings.TrimSpace(string(name)) != comm {
-			continue
-		}
-		environ, err := os.ReadFile(filepath.Join(filepath.Dir(path), "environ"))
-		if err != nil {
-			continue
-		}
-		vars := strings.Split(string(environ), "\x00")
-		if slices.Contains(vars, "POD_NAME="+pod) && slices.Contains(vars, "POD_NAMESPACE="+haNamespace) {
-			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
-			return pid
-		}
-	}
-	t.Fatalf("no process %q of %s/%s on this node", comm, haNamespace, pod)
-	return 0
+	return pid
 }
 
 func tail(s string, lines int) string {
