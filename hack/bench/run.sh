@@ -18,6 +18,7 @@ hack/bench/backup.sh
 hack/bench/backup.sh --mb 200 --tables 20 --runs 1
 hack/bench/backup.sh --mb 2000 --tables 20 --runs 1
 hack/bench/pitr.sh
+hack/bench/ha.sh
 hack/bench/watcher.sh
 hack/bench/watcher.sh --pods-on-node 10000 --total 10000
 hack/bench/images.sh

@@ -13,6 +13,9 @@ import (
 // user's /var/lib/kubectl-stack/mysql.
 const Overlay = "hack/bench/overlay"
 
+// OverlayHA is the HA tier (overlays/dev-ha) on the benchmarks' folder.
+const OverlayHA = "hack/bench/overlay-ha"
+
 // BuildPlugin builds the plugin's commands of the source tree src (the
 // front binary kubectl-stack and, since it exists, the verbs binary it
 // runs, which must sit beside it) into the folder dir, and returns the

@@ -103,6 +103,20 @@ func met(r row) string {
 		}
 		return "?"
 	}
+	if r.target == "report" {
+		return "-" // a figure to know, not held to a bound
+	}
+	if limit, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(r.target, "<="))); err == nil && strings.HasPrefix(r.target, "<=") {
+		// "<= 5s" bounds the median, a duration.
+		d, err := time.ParseDuration(r.median)
+		return yes(err == nil && d <= limit)
+	}
+	if n, ok := strings.CutSuffix(r.target, " rows"); ok {
+		// "0 rows": the median is a count that must not exceed it.
+		want, err1 := strconv.Atoi(n)
+		got, err2 := strconv.Atoi(r.median)
+		return yes(err1 == nil && err2 == nil && got <= want)
+	}
 	v, t := ratioValue(r.ratio), targetValue(r.target)
 	if limit, ok := mibTarget(r.target); ok {
 		// "<= 128 MiB" bounds the median alone; "<= 40 MiB and <= 0.3x"

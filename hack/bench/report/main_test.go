@@ -16,6 +16,11 @@ func TestMetReadsRatiosTargetsAndLatencies(t *testing.T) {
 		{row{median: "130.0MiB", ratio: "0.90x", target: "<= 128 MiB"}, "NO"},
 		{row{ratio: "p99 528ms", target: "p99 <= 1s"}, "yes"},
 		{row{ratio: "p99 1.2s", target: "p99 <= 1s"}, "NO"},
+		{row{median: "1.2s", ratio: "0.05x", target: "<= 5s"}, "yes"},
+		{row{median: "6.1s", ratio: "0.25x", target: "<= 5s"}, "NO"},
+		{row{median: "0", target: "0 rows"}, "yes"},
+		{row{median: "2", target: "0 rows"}, "NO"},
+		{row{median: "812/s", ratio: "1.40x", target: "report"}, "-"},
 	} {
 		if got := met(c.r); got != c.want {
 			t.Errorf("met(%+v) = %s, want %s", c.r, got, c.want)
