@@ -10,10 +10,10 @@ import (
 )
 
 // PodProcess finds a process of a pod on this node: one named comm (any
-// name, when empty) with POD_NAME and POD_NAMESPACE of the pod in its
-// environment, as the database's containers have them. Tests and
-// benchmarks kill it (a lost node, seen from the others) or enter its
-// network namespace.
+// name, when empty) whose environment has the pod's name as HOSTNAME (the
+// runtime sets it in every container) and its namespace as POD_NAMESPACE
+// (the database's containers have it). Tests and benchmarks kill it (a
+// lost node, seen from the others) or enter its network namespace.
 func PodProcess(namespace, pod, comm string) (int, error) {
 	procs, err := filepath.Glob("/proc/[0-9]*/comm")
 	if err != nil {
@@ -29,7 +29,7 @@ func PodProcess(namespace, pod, comm string) (int, error) {
 			continue
 		}
 		vars := strings.Split(string(environ), "\x00")
-		if slices.Contains(vars, "POD_NAME="+pod) && slices.Contains(vars, "POD_NAMESPACE="+namespace) {
+		if slices.Contains(vars, "HOSTNAME="+pod) && slices.Contains(vars, "POD_NAMESPACE="+namespace) {
 			return strconv.Atoi(filepath.Base(filepath.Dir(path)))
 		}
 	}

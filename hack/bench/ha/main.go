@@ -104,7 +104,7 @@ func (b *bench) measure(overlay string, members []string, commits int) (*tier, e
 	if err := b.apply(writerPod("bench-session", secret, sessionScript(commits))); err != nil {
 		return nil, err
 	}
-	if _, err := b.kube("wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/bench-session", "--timeout=10m"); err != nil {
+	if err := b.waitDone("bench-session", 10*time.Minute); err != nil {
 		return nil, err
 	}
 	logs, err := b.kube("logs", "bench-session")
@@ -139,16 +139,22 @@ func (b *bench) pause(secret, name string, fault func() error, t *tier) (time.Du
 	if err := b.waitCommits(name, 50); err != nil {
 		return 0, err
 	}
+	victim := t.members[len(t.members)-1]
+	before, err := b.incarnation(victim)
+	if err != nil {
+		return 0, err
+	}
 	start := time.Now()
 	if err := fault(); err != nil {
 		return 0, err
 	}
-	// The fault's pod is back (a new one, or its container restarted)
-	// and every member Ready.
+	// The victim back (a new pod, or its container restarted) and every
+	// member Ready.
 	for {
-		out, err := b.kube("get", "pods", "-l", "app.kubernetes.io/name="+stack.Database.Name, "-o",
+		now, err := b.incarnation(victim)
+		out, _ := b.kube("get", "pods", "-l", "app.kubernetes.io/name="+stack.Database.Name, "-o",
 			`jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}`)
-		if err == nil && strings.Count(out, "True") == len(t.members) && time.Since(start) > 2*time.Second {
+		if err == nil && now != before && strings.Count(out, "True") == len(t.members) {
 			break
 		}
 		if time.Since(start) > 5*time.Minute {
@@ -163,10 +169,10 @@ func (b *bench) pause(secret, name string, fault func() error, t *tier) (time.Du
 	if _, err := b.kube("exec", name, "--", "touch", "/tmp/stop"); err != nil {
 		return 0, err
 	}
-	if _, err := b.kube("wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/"+name, "--timeout=2m"); err != nil {
+	if err := b.waitDone(name, 2*time.Minute); err != nil {
 		return 0, err
 	}
-	logs, err := b.kube("logs", name)
+	logs, err = b.kube("logs", name)
 	if err != nil {
 		return 0, err
 	}
@@ -199,6 +205,30 @@ func (b *bench) remove() {
 			return
 		}
 	}
+}
+
+// incarnation names a pod's current run: its UID and its database
+// container's restarts.
+func (b *bench) incarnation(pod string) (string, error) {
+	return b.kube("get", "pod", pod, "-o", `jsonpath={.metadata.uid}/{.status.containerStatuses[?(@.name=="mysql")].restartCount}`)
+}
+
+// waitDone waits until a writer pod ended, and fails with its log when it
+// failed.
+func (b *bench) waitDone(pod string, limit time.Duration) error {
+	for start := time.Now(); time.Since(start) < limit; time.Sleep(time.Second) {
+		phase, err := b.kube("get", "pod", pod, "-o", "jsonpath={.status.phase}")
+		switch {
+		case err != nil:
+			return err
+		case phase == "Succeeded":
+			return nil
+		case phase == "Failed":
+			logs, _ := b.kube("logs", pod)
+			return fmt.Errorf("%s failed: %s", pod, logs)
+		}
+	}
+	return fmt.Errorf("%s did not end within %s", pod, limit)
 }
 
 func (b *bench) waitCommits(pod string, n int) error {

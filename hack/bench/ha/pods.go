@@ -60,6 +60,8 @@ spec:
 // server's clock.
 func sessionScript(n int) string {
 	return fmt.Sprintf(`set -eu
+# The policy that lets this pod in takes the network plugin a moment.
+until mariadb --host=mysql --user=root --connect-timeout=2 -e "SELECT 1" >/dev/null 2>&1; do sleep 0.2; done
 { echo "CREATE TABLE IF NOT EXISTS bench_session (n INT PRIMARY KEY, v CHAR(32));"
   for i in $(seq 1 %d); do echo "INSERT INTO bench_session VALUES ($i, MD5($i)); SELECT UNIX_TIMESTAMP(NOW(6));"; done
 } | mariadb --host=mysql --user=root --batch --skip-column-names --database="$MYSQL_DATABASE"`, n)
