@@ -42,7 +42,7 @@ done
 if [ "$variant" = dev ]; then
   if $offline; then
     # No registry: every image of the dev overlay, built here.
-    for i in busybox nginx mysql watcher plugin; do
+    for i in busybox nginx mysql mariadb watcher plugin; do
       kind load image-archive "$KUBECTL_STACK_IMAGES_DIR/$i.tar" --name "$name"
     done
   else

@@ -37,7 +37,7 @@ const (
 )
 
 // kindImages are the images of hack/images/build.sh the tests run.
-var kindImages = []string{"busybox", "nginx", "mysql", "watcher", "plugin"}
+var kindImages = []string{"busybox", "nginx", "mysql", "mariadb", "watcher", "plugin"}
 
 // kindTestCluster is a kind cluster of hack/kind/config-prod.yaml, changed
 // only where a test run must differ from a user's cluster: its name, a free
