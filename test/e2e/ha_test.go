@@ -34,6 +34,11 @@ const (
 // mysql Service; afterwards every row it was told was committed is on
 // every member, and the members' tables are the same.
 func TestDevHA(t *testing.T) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			haLogs(t)
+		}
+	})
 	steps.Run(t, []steps.Step{
 		{Name: "init --from dev-ha applied in its own namespace: three members Synced in one cluster", Fn: applyDevHA},
 		{Name: "status shows each member Synced in a cluster of three, and warns of one that is gone", Fn: haStatus},
@@ -48,6 +53,19 @@ func TestDevHA(t *testing.T) {
 		{Name: "a member's data folder wiped: it rejoins by a full copy, nothing lost", Fn: haVolumeWiped},
 		{Name: "delete --purge-data removes the HA stack with its three volumes", Fn: haDelete},
 	})
+}
+
+// haLogs prints each member's pods and the end of its logs, the crashed
+// run's too: the suite's diagnosis covers the dev stack's namespace only.
+func haLogs(t *testing.T) {
+	r := kubectl(t, time.Minute, "-n", haNamespace, "get", "pods,events", "-o", "wide")
+	t.Logf("pods and events of %s:\n%s%s", haNamespace, r.stdout, r.stderr)
+	for i := range stack.GaleraMembers {
+		for _, previous := range []string{"--previous=false", "--previous=true"} {
+			r := kubectl(t, time.Minute, "-n", haNamespace, "logs", member(i), "-c", stack.MySQLContainer, "--tail=40", previous)
+			t.Logf("%s %s:\n%s%s", member(i), previous, r.stdout, r.stderr)
+		}
+	}
 }
 
 func member(i int) string { return fmt.Sprintf("%s-%d", stack.Database.Name, i) }
