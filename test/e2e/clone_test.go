@@ -142,16 +142,24 @@ func noNamespace(t *testing.T, ns, what string) {
 // applyPreview applies params/dev of an init folder in namespace preview,
 // on its own NodePort and the tests' data folder.
 func applyPreview(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "preview")
-	mustKubectl(t, time.Minute, "stack", "init", dir, "--from", "dev")
-	params := filepath.Join(dir, "params", "dev")
+	applyInit(t, "dev", previewNamespace, previewPort)
+}
+
+// applyInit writes an init folder of overlay from, moves its parameters
+// into namespace ns, NodePort port and the tests' data folder (never the
+// user's: main_test.go checks), and applies it.
+func applyInit(t *testing.T, from, ns string, port int) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), ns)
+	mustKubectl(t, time.Minute, "stack", "init", dir, "--from", from)
+	params := filepath.Join(dir, "params", from)
 	editFile(t, filepath.Join(params, "kustomization.yaml"), [][2]string{
-		{"namespace: k8s-assignment}", "namespace: " + previewNamespace + "}"},
-		{fmt.Sprintf("value: %d", stack.WebNodePort), fmt.Sprintf("value: %d", previewPort)},
+		{"namespace: k8s-assignment}", "namespace: " + ns + "}"},
+		{fmt.Sprintf("value: %d", stack.WebNodePort), fmt.Sprintf("value: %d", port)},
 		{"\npatches:\n", "\npatches:\n  - target: {kind: PersistentVolume}\n    patch: |-\n      - {op: replace, path: /spec/hostPath/path, value: " + dataDir + "}\n"},
 	})
 	if r := kubectl(t, 6*time.Minute, "stack", "apply", "-k", params, "--timeout=5m"); r.code != 0 {
-		t.Fatalf("preview's apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		t.Fatalf("%s's apply: exit %d\n%s%s", ns, r.code, r.stdout, r.stderr)
 	}
 }
 

@@ -71,18 +71,7 @@ func haLogs(t *testing.T) {
 func member(i int) string { return fmt.Sprintf("%s-%d", stack.Database.Name, i) }
 
 func applyDevHA(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ha")
-	mustKubectl(t, time.Minute, "stack", "init", dir, "--from", "dev-ha")
-	params := filepath.Join(dir, "params", "dev-ha")
-	editFile(t, filepath.Join(params, "kustomization.yaml"), [][2]string{
-		{"namespace: k8s-assignment}", "namespace: " + haNamespace + "}"},
-		{fmt.Sprintf("value: %d", stack.WebNodePort), fmt.Sprintf("value: %d", haPort)},
-		// The tests' data folder, never the user's (main_test.go checks).
-		{"\npatches:\n", "\npatches:\n  - target: {kind: PersistentVolume}\n    patch: |-\n      - {op: replace, path: /spec/hostPath/path, value: " + dataDir + "}\n"},
-	})
-	if r := kubectl(t, 6*time.Minute, "stack", "apply", "-k", params, "--timeout=5m"); r.code != 0 {
-		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
+	applyInit(t, "dev-ha", haNamespace, haPort)
 	haSynced(t)
 }
 

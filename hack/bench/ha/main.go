@@ -80,8 +80,8 @@ func (b *bench) run(commits int) error {
 	return report(single, ha, commits)
 }
 
-// measure applies overlay, runs the writers and the faults on the last of
-// members (mysql-0 for a single server), and deletes the stack and its
+// measure applies overlay, runs the writers and the faults (on the last of
+// members: mysql-0 for a single server), and deletes the stack and its
 // data again.
 func (b *bench) measure(overlay string, members []string, commits int) (*tier, error) {
 	if out, err := b.stack("apply", "-k", overlay, "--timeout=5m").CombinedOutput(); err != nil {
@@ -115,24 +115,25 @@ func (b *bench) measure(overlay string, members []string, commits int) (*tier, e
 	for i := 1; i < len(times); i++ {
 		t.gaps = append(t.gaps, times[i].Sub(times[i-1]))
 	}
-	victim := members[len(members)-1]
-	if t.podLoss, err = b.pause(secret, "bench-pod-loss", func() error {
-		_, err := b.kube("delete", "pod", victim, "--wait=false")
+	deletePod := func(pod string) error {
+		_, err := b.kube("delete", "pod", pod, "--wait=false")
 		return err
-	}, t); err != nil {
+	}
+	if t.podLoss, err = b.pause(secret, "bench-pod-loss", deletePod, t); err != nil {
 		return nil, err
 	}
-	if t.killed, err = b.pause(secret, "bench-kill", func() error { return kill(victim) }, t); err != nil {
+	if t.killed, err = b.pause(secret, "bench-kill", kill, t); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// pause runs a writer, applies the fault once it has committed, waits for
-// every member to be Ready again and for 50 more commits, and returns the
-// longest gap between two commits from the fault on; it adds what the
-// writer was told was committed and is missing on a member to t.lost.
-func (b *bench) pause(secret, name string, fault func() error, t *tier) (time.Duration, error) {
+// pause runs a writer, applies the fault to the last member once it has
+// committed, waits for every member to be Ready again and for 50 more
+// commits, and returns the longest gap between two commits from the fault
+// on; it adds what the writer was told was committed and is missing on a
+// member to t.lost.
+func (b *bench) pause(secret, name string, fault func(pod string) error, t *tier) (time.Duration, error) {
 	if err := b.apply(writerPod(name, secret, writerScript(name))); err != nil {
 		return 0, err
 	}
@@ -145,7 +146,7 @@ func (b *bench) pause(secret, name string, fault func() error, t *tier) (time.Du
 		return 0, err
 	}
 	start := time.Now()
-	if err := fault(); err != nil {
+	if err := fault(victim); err != nil {
 		return 0, err
 	}
 	// The victim back (a new pod, or its container restarted) and every
