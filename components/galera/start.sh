@@ -83,9 +83,13 @@ domain=${GALERA_SERVICE:?}.${POD_NAMESPACE:?}.svc
 
 member_address() { echo "$set_name-$1.$domain"; }
 
+# A cluster of one (a restore test's throwaway server) lists no address:
+# it has no peer, and its own name resolves nowhere outside the stack.
 write_conf() {
   local addresses="" i
-  for ((i = 0; i < members; i++)); do addresses+="${addresses:+,}$(member_address "$i")"; done
+  if [ "$members" -gt 1 ]; then
+    for ((i = 0; i < members; i++)); do addresses+="${addresses:+,}$(member_address "$i")"; done
+  fi
   cat >"$conf" <<EOF
 !include /etc/mysql/galera/galera.cnf
 [mysqld]

@@ -63,7 +63,7 @@ func Backup(ctx context.Context, c *kube.Clients, o Options) (*Result, error) {
 		return nil, err
 	}
 	if o.Progress != nil {
-		fmt.Fprintf(o.Progress, "backing up namespace %s to %s ...\n", o.Namespace, o.Path)
+		fmt.Fprintf(o.Progress, "backing up namespace %s from %s to %s ...\n", o.Namespace, db.pod, o.Path)
 	}
 	sweepPartials(o.Path)
 	tmp, err := os.CreateTemp(filepath.Dir(o.Path), partialPattern(o.Path))

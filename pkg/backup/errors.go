@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
-	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // ServerError is an error the MySQL server or its client reported, as the
@@ -72,17 +71,19 @@ func parseServerError(stderr string) *ServerError {
 // ExitError is a script in the database container that ended non-zero
 // without a server error: its exit status and the last line it printed.
 type ExitError struct {
+	Pod     string
 	Status  int
 	Message string
 }
 
 func (e *ExitError) Error() string {
-	return fmt.Sprintf("in %s: exit status %d: %s", stack.MySQLPod, e.Status, e.Message)
+	return fmt.Sprintf("in %s: exit status %d: %s", e.Pod, e.Status, e.Message)
 }
 
 // StreamError is the exec connection to the database pod breaking while a
 // script ran: the API server, the kubelet or the network cut it.
 type StreamError struct {
+	Pod string
 	// Transferred is how many bytes went over it before it broke.
 	Transferred int64
 	// PodGone says the pod was deleted or replaced, or its database
@@ -99,9 +100,9 @@ func (e *StreamError) Error() string {
 		sent = " after " + mebibytes(e.Transferred) + " had been sent"
 	}
 	if e.PodGone {
-		return fmt.Sprintf("%s was deleted or restarted%s (%s)", stack.MySQLPod, sent, kube.OneLine(e.Err))
+		return fmt.Sprintf("%s was deleted or restarted%s (%s)", e.Pod, sent, kube.OneLine(e.Err))
 	}
-	return fmt.Sprintf("the connection to %s dropped%s: %s", stack.MySQLPod, sent, kube.OneLine(e.Err))
+	return fmt.Sprintf("the connection to %s dropped%s: %s", e.Pod, sent, kube.OneLine(e.Err))
 }
 
 func (e *StreamError) Unwrap() error { return e.Err }

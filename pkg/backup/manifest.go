@@ -71,6 +71,8 @@ type Server struct {
 	Version string `json:"version"`
 	// Flavour is MySQL or MariaDB.
 	Flavour string `json:"flavour"`
+	// Pod is the pod it ran in: on the HA tier, the member dumped.
+	Pod string `json:"pod,omitempty"`
 }
 
 // DatabaseNames are the dumped databases' names.

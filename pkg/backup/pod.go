@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/exec"
 
@@ -18,43 +20,94 @@ import (
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
-// ErrNotReady means the database pod exists but is not ready.
+// ErrNotReady means the database pod exists but is not ready: on the HA
+// tier, that no member is.
 type ErrNotReady struct {
 	Namespace string
+	Pod       string
 	Phase     corev1.PodPhase
 }
 
 func (e ErrNotReady) Error() string {
 	return fmt.Sprintf("database pod %s in namespace %q is not ready (%s): wait until `kubectl stack status` shows it ready",
-		stack.MySQLPod, e.Namespace, e.Phase)
+		e.Pod, e.Namespace, e.Phase)
 }
 
 // database is one incarnation of the database server: a pod deleted and
 // created again under the same name is another, and so is its container
 // restarted (a crash, a full disk, a failed liveness probe).
 type database struct {
-	c        *kube.Clients
-	ns       string
-	uid      types.UID
+	c   *kube.Clients
+	ns  string
+	pod string
+	uid types.UID
+	// restarts is the container's restart count when it was opened.
 	restarts int32
 	// cpus is the database container's CPU limit in cores, 0 when it has
 	// none.
 	cpus float64
 }
 
-// openDatabase fails unless the database pod exists and is ready.
+// openDatabase opens the server a dump, a restore or a test reaches, and
+// fails unless it is ready (see member).
 func openDatabase(ctx context.Context, c *kube.Clients, ns string) (*database, error) {
-	pod, err := c.Typed.CoreV1().Pods(ns).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil, &stack.NotDeployedError{Namespace: ns, Missing: "database pod " + stack.MySQLPod}
-	}
+	list, err := c.Typed.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{
+		LabelSelector: labels.SelectorFromSet(stack.Database.Selector()).String(),
+	})
 	if err != nil {
 		return nil, kube.Explain(err)
 	}
-	if !ready(pod) {
-		return nil, ErrNotReady{Namespace: ns, Phase: pod.Status.Phase}
+	pod, err := member(ns, list.Items)
+	if err != nil {
+		return nil, err
 	}
-	return &database{c: c, ns: ns, uid: pod.UID, restarts: restarts(pod), cpus: cpuLimit(pod)}, nil
+	return &database{c: c, ns: ns, pod: pod.Name, uid: pod.UID, restarts: restarts(pod), cpus: cpuLimit(pod)}, nil
+}
+
+// member chooses among the StatefulSet's pods: the first (the only one of
+// a single server) when it is ready, else the first ready one. A ready
+// member of the HA tier is Synced in the primary component (its readiness
+// probe says so), so it holds every committed write and takes new ones;
+// the first is preferred while it serves so that a backup's binary-log
+// position is read where the last one's was.
+func member(ns string, pods []corev1.Pod) (*corev1.Pod, error) {
+	var first *corev1.Pod
+	var chosen *corev1.Pod
+	for i := range pods {
+		p := &pods[i]
+		if _, ok := ordinal(p.Name); !ok {
+			continue
+		}
+		if first == nil || less(p.Name, first.Name) {
+			first = p
+		}
+		if ready(p) && (chosen == nil || less(p.Name, chosen.Name)) {
+			chosen = p
+		}
+	}
+	switch {
+	case chosen != nil:
+		return chosen, nil
+	case first == nil:
+		return nil, &stack.NotDeployedError{Namespace: ns, Missing: "database pod " + stack.MySQLPod}
+	}
+	return nil, ErrNotReady{Namespace: ns, Pod: first.Name, Phase: first.Status.Phase}
+}
+
+// ordinal is the StatefulSet ordinal a pod's name ends in.
+func ordinal(name string) (int, bool) {
+	prefix, n, ok := strings.Cut(strings.TrimPrefix(name, stack.Database.Name), "-")
+	if !ok || prefix != "" {
+		return 0, false
+	}
+	i, err := strconv.Atoi(n)
+	return i, err == nil && i >= 0
+}
+
+func less(a, b string) bool {
+	i, _ := ordinal(a)
+	j, _ := ordinal(b)
+	return i < j
 }
 
 func cpuLimit(pod *corev1.Pod) float64 {
@@ -92,7 +145,7 @@ func (db *database) goneWithin(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
-		pod, err := db.c.Typed.CoreV1().Pods(db.ns).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
+		pod, err := db.c.Typed.CoreV1().Pods(db.ns).Get(ctx, db.pod, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) ||
 			err == nil && (pod.UID != db.uid || pod.DeletionTimestamp != nil || restarts(pod) > db.restarts) {
 			return true
@@ -120,7 +173,7 @@ func (db *database) run(ctx context.Context, script string, stdin io.Reader, std
 	if stdin != nil {
 		execIn = in
 	}
-	err := db.c.Exec(ctx, db.ns, stack.MySQLPod, stack.MySQLContainer, []string{"sh", "-c", script}, execIn, out, stderr)
+	err := db.c.Exec(ctx, db.ns, db.pod, stack.MySQLContainer, []string{"sh", "-c", script}, execIn, out, stderr)
 	switch {
 	case in.err != nil:
 		return in.err
@@ -133,25 +186,25 @@ func (db *database) run(ctx context.Context, script string, stdin io.Reader, std
 	}
 	if se := parseServerError(stderr.String()); se != nil {
 		if se.lostServer() && db.goneWithin(ctx) {
-			return &StreamError{Transferred: in.n + out.n, PodGone: true, Err: se}
+			return &StreamError{Pod: db.pod, Transferred: in.n + out.n, PodGone: true, Err: se}
 		}
 		return se
 	}
 	var exit exec.ExitError
 	if errors.As(err, &exit) && exit.ExitStatus() == 137 && db.goneWithin(ctx) { // SIGKILLed with its container
-		return &StreamError{Transferred: in.n + out.n, PodGone: true, Err: err}
+		return &StreamError{Pod: db.pod, Transferred: in.n + out.n, PodGone: true, Err: err}
 	}
 	if errors.As(err, &exit) {
 		msg := lastLine(stderr.String())
 		if msg == "" {
 			msg = "no message"
 		}
-		return &ExitError{Status: exit.ExitStatus(), Message: msg}
+		return &ExitError{Pod: db.pod, Status: exit.ExitStatus(), Message: msg}
 	}
 	if kube.IsUnreachable(err) {
 		return kube.Explain(err)
 	}
-	return &StreamError{Transferred: in.n + out.n, PodGone: db.goneWithin(ctx), Err: err}
+	return &StreamError{Pod: db.pod, Transferred: in.n + out.n, PodGone: db.goneWithin(ctx), Err: err}
 }
 
 // readSide feeds the exec's stdin, keeping what kubectl's executor drops:

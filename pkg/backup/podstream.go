@@ -6,8 +6,6 @@ import (
 	"io"
 
 	"github.com/klauspost/compress/gzip"
-
-	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // podStream takes the dump script's output, plain or gzipped in the pod
@@ -102,7 +100,7 @@ func (s *podStream) Close() error {
 	if s.pw != nil {
 		s.pw.Close()
 		if err := <-s.done; err != nil {
-			return fmt.Errorf("the dump's gzip stream from %s is damaged: %w", stack.MySQLPod, err)
+			return fmt.Errorf("the dump's gzip stream from the database is damaged: %w", err)
 		}
 	}
 	if s.sink != nil {

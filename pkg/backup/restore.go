@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
-	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // Count is one database: after a restore, or, for a dry run, as it is now.
@@ -90,7 +89,7 @@ func Restore(ctx context.Context, c *kube.Clients, v *Verifying, o RestoreOption
 		_ = safety.remove()
 		return nil, fmt.Errorf("%w; nothing was changed", err)
 	}
-	fmt.Fprintf(o.Progress, "restoring %s into %s in namespace %s ...\n", d.Path, stack.MySQLPod, o.Namespace)
+	fmt.Fprintf(o.Progress, "restoring %s into %s in namespace %s ...\n", d.Path, db.pod, o.Namespace)
 	counts, err := prepared.load(ctx, d)
 	if err == nil && !o.Replay.empty() {
 		fmt.Fprintf(o.Progress, "replaying the binary logs ...\n")
@@ -225,7 +224,7 @@ func (l *loader) matches(d *Dump) error {
 	if sum == "" || sum == d.sha256 {
 		return nil
 	}
-	return fmt.Errorf("%s changed while it was copied into %s (sha256 %s, verified %s): nothing was changed", d.Path, stack.MySQLPod, sum[:12], d.sha256[:12])
+	return fmt.Errorf("%s changed while it was copied into %s (sha256 %s, verified %s): nothing was changed", d.Path, l.db.pod, sum[:12], d.sha256[:12])
 }
 
 // load runs the drops and the dump and returns what it loaded, as Verify
@@ -293,7 +292,7 @@ func feed(ctx context.Context, db *database, script string, stdin io.Reader) err
 		return err
 	}
 	if !strings.Contains(stdout.String(), doneMark) {
-		return &StreamError{Err: fmt.Errorf("the mysql client ended before the end of the dump")}
+		return &StreamError{Pod: db.pod, Err: fmt.Errorf("the mysql client ended before the end of the dump")}
 	}
 	return nil
 }

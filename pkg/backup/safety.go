@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
-	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // safetyCopy is a verified dump of the databases a restore replaces, as
@@ -99,9 +98,9 @@ func (e *RestoreError) Error() string {
 	if e.PutBack {
 		return fmt.Sprintf("restore failed, nothing was changed: %s; the databases were put back as they were (%s)", e.Cause, kept)
 	}
-	again := "drop the dump's databases once " + stack.MySQLPod + " is ready"
+	again := "drop the dump's databases once the database is ready"
 	if e.SafetyCopy != "" {
-		again = fmt.Sprintf("once %s is ready, run `kubectl stack restore %s --yes -n %s`", stack.MySQLPod, e.SafetyCopy, e.Namespace)
+		again = fmt.Sprintf("once the database is ready, run `kubectl stack restore %s --yes -n %s`", e.SafetyCopy, e.Namespace)
 	}
 	return fmt.Sprintf("restore failed: %s; putting the databases back failed too: %s; %s; %s", e.Cause, e.PutBackErr, kept, again)
 }
@@ -168,12 +167,12 @@ func waitDatabase(ctx context.Context, c *kube.Clients, o RestoreOptions) (*data
 			return db, nil
 		}
 		if !said {
-			fmt.Fprintf(o.Progress, "waiting for %s: %s\n", stack.MySQLPod, err)
+			fmt.Fprintf(o.Progress, "waiting for the database: %s\n", err)
 			said = true
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%s not ready: %w", stack.MySQLPod, kube.Explain(ctx.Err()))
+			return nil, fmt.Errorf("the database not ready: %w", kube.Explain(ctx.Err()))
 		case <-time.After(time.Second):
 		}
 	}

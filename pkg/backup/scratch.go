@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-stack/kubectl-stack/pkg/galera"
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
@@ -56,7 +57,8 @@ func newScratch(ctx context.Context, c *kube.Clients, stackNS, id string, dumpBy
 	}
 	s := &scratch{c: c, ns: ns.Name}
 	fmt.Fprintf(progress, "restore test in namespace %s: starting a throwaway database ...\n", s.ns)
-	spec := set.Spec.Template.Spec
+	spec := *set.Spec.Template.Spec.DeepCopy()
+	galera.Alone(&spec)
 	makeRoom(&spec, dumpBytes)
 	if err := s.create(ctx, stackNS, spec); err != nil {
 		return s, err

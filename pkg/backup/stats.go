@@ -56,7 +56,9 @@ func snapshot(ctx context.Context, db *database, names []string) ([]Database, Se
 	if err != nil {
 		return nil, Server{}, err
 	}
-	return parseSnapshot(names, tables, rows)
+	dbs, server, err := parseSnapshot(names, tables, rows)
+	server.Pod = db.pod
+	return dbs, server, err
 }
 
 // parseSnapshot reads snapshot's output: a 'rows' line per table, then

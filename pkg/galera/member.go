@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // Member is one member's view of the cluster.
@@ -37,13 +38,29 @@ type Member struct {
 // Synced tells a member that serves current data and takes writes.
 func (m Member) Synced() bool { return m.State == "Synced" && m.Primary }
 
+// membersEnv is start.sh's variable for the cluster's size.
+const membersEnv = "GALERA_MEMBERS"
+
+// Alone makes the pod spec of a member a cluster of one, for a throwaway
+// server with no peers to wait for (a restore test): start.sh creates a
+// cluster of its own. A single server's spec is left as it is.
+func Alone(spec *corev1.PodSpec) {
+	for i := range spec.Containers {
+		for j, e := range spec.Containers[i].Env {
+			if e.Name == membersEnv {
+				spec.Containers[i].Env[j].Value = "1"
+			}
+		}
+	}
+}
+
 // Size is the HA tier's number of members, from the StatefulSet's
 // GALERA_MEMBERS (start.sh's), and false for a single server. Scaling the
 // StatefulSet below it leaves the cluster short of members, not smaller.
 func Size(sts *appsv1.StatefulSet) (int, bool) {
 	for _, c := range sts.Spec.Template.Spec.Containers {
 		for _, e := range c.Env {
-			if e.Name == "GALERA_MEMBERS" {
+			if e.Name == membersEnv {
 				n, err := strconv.Atoi(e.Value)
 				return n, err == nil
 			}

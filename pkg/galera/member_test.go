@@ -70,6 +70,22 @@ func TestSize(t *testing.T) {
 	}
 }
 
+// A member's spec becomes a cluster of one; a single server's is unchanged.
+func TestAlone(t *testing.T) {
+	spec := corev1.PodSpec{Containers: []corev1.Container{{Name: "mysql", Env: []corev1.EnvVar{{Name: "POD_NAME"}, {Name: "GALERA_MEMBERS", Value: "3"}}}}}
+	Alone(&spec)
+	sts := &appsv1.StatefulSet{}
+	sts.Spec.Template.Spec = spec
+	if n, ok := Size(sts); !ok || n != 1 {
+		t.Errorf("after Alone: Size = %d, %v, want 1, true", n, ok)
+	}
+	single := corev1.PodSpec{Containers: []corev1.Container{{Name: "mysql", Env: []corev1.EnvVar{{Name: "MYSQL_DATABASE", Value: "app"}}}}}
+	Alone(&single)
+	if e := single.Containers[0].Env; len(e) != 1 || e[0].Value != "app" {
+		t.Errorf("a single server's spec changed: %v", e)
+	}
+}
+
 func TestChoose(t *testing.T) {
 	waiting := func(pod string, seqno int64) Member {
 		return Member{Pod: pod, State: "waiting", Seqno: seqno}

@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 	"github.com/kubectl-stack/kubectl-stack/testrig/node"
 	"github.com/kubectl-stack/kubectl-stack/testrig/steps"
@@ -44,6 +45,7 @@ func TestDevHA(t *testing.T) {
 		{Name: "status shows each member Synced in a cluster of three, and warns of one that is gone", Fn: haStatus},
 		{Name: "netcheck --live proves Galera's ports closed to the web tier; logs and report cover every member", Fn: haNetcheckLogsReport},
 		{Name: "backup, then restore after the databases were dropped through another member: every member's tables as before", Fn: haBackupRestore},
+		{Name: "a backup while mysql-0 is desynced comes from a Synced member; backup verify restores it into a throwaway cluster of one", Fn: haBackupFromSynced},
 		{Name: "a member's pod deleted under writes: it rejoins, nothing lost", Fn: haPodDeleted},
 		{Name: "restart database rolls the members one at a time under writes: none refused, nothing lost", Fn: haRollingRestart},
 		{Name: "a member's server killed as with its node: it rejoins, nothing lost", Fn: haMemberKilled},
@@ -178,6 +180,38 @@ func haBackupRestore(t *testing.T) {
 		if after := memberSQL(t, member(i), "SET SESSION wsrep_sync_wait = 1; "+checksumSQL); after != before {
 			t.Errorf("%s after the restore:\n%s\nbefore:\n%s", member(i), after, before)
 		}
+	}
+}
+
+// haBackupFromSynced desyncs the first member (Galera's own switch: it
+// stays in the cluster, its readiness probe fails), so the backup must
+// choose another; the restore test then runs the member's spec alone.
+func haBackupFromSynced(t *testing.T) {
+	memberSQL(t, member(0), "SET GLOBAL wsrep_desync = ON")
+	resync := func() { memberSQL(t, member(0), "SET GLOBAL wsrep_desync = OFF") }
+	t.Cleanup(resync)
+	ctx := context.Background()
+	waitForWithin(t, 2*time.Minute, member(0)+" not Ready while desynced", func() bool {
+		p, err := env.client.CoreV1().Pods(haNamespace).Get(ctx, member(0), metav1.GetOptions{})
+		return err == nil && !podReady(p)
+	})
+	dir := t.TempDir()
+	var m backup.Manifest
+	out := mustKubectl(t, 5*time.Minute, "stack", "backup", "--to", dir, "-n", haNamespace, "-o", "json")
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("backup -o json: %v\n%s", err, out)
+	}
+	if m.Server.Pod != member(1) || m.Server.Flavour != "MariaDB" {
+		t.Errorf("the backup came from %s (%s), want %s (MariaDB), the first Synced member", m.Server.Pod, m.Server.Flavour, member(1))
+	}
+	resync()
+	waitForWithin(t, 2*time.Minute, member(0)+" Ready again", func() bool {
+		p, err := env.client.CoreV1().Pods(haNamespace).Get(ctx, member(0), metav1.GetOptions{})
+		return err == nil && podReady(p)
+	})
+	r := kubectl(t, 10*time.Minute, "stack", "backup", "verify", m.ID, "--from", dir, "-n", haNamespace)
+	if r.code != 0 || !strings.Contains(r.stdout, "passed") {
+		t.Errorf("backup verify of the HA tier's backup: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
 
