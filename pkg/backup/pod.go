@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/exec"
 
@@ -51,63 +49,44 @@ type database struct {
 // openDatabase opens the server a dump, a restore or a test reaches, and
 // fails unless it is ready (see member).
 func openDatabase(ctx context.Context, c *kube.Clients, ns string) (*database, error) {
-	list, err := c.Typed.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{
-		LabelSelector: labels.SelectorFromSet(stack.Database.Selector()).String(),
+	pod, err := member(ns, func(name string) (*corev1.Pod, error) {
+		return c.Typed.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
 	})
-	if err != nil {
-		return nil, kube.Explain(err)
-	}
-	pod, err := member(ns, list.Items)
 	if err != nil {
 		return nil, err
 	}
 	return &database{c: c, ns: ns, pod: pod.Name, uid: pod.UID, restarts: restarts(pod), cpus: cpuLimit(pod)}, nil
 }
 
-// member chooses among the StatefulSet's pods: the first (the only one of
-// a single server) when it is ready, else the first ready one. A ready
-// member of the HA tier is Synced in the primary component (its readiness
-// probe says so), so it holds every committed write and takes new ones;
-// the first is preferred while it serves so that a backup's binary-log
-// position is read where the last one's was.
-func member(ns string, pods []corev1.Pod) (*corev1.Pod, error) {
+// member chooses the StatefulSet's first pod (the only one of a single
+// server) when it is ready, else the next ready member of the HA tier. A
+// ready member is Synced in the primary component (its readiness probe
+// says so): it holds every committed write and takes new ones. The first
+// is preferred while it serves so that one backup's binary-log position
+// is read where the last one's was. Members are read by name, which is
+// all the scheduled backup's Role allows: one it may not read, or that
+// does not exist, is not one to choose.
+func member(ns string, get func(name string) (*corev1.Pod, error)) (*corev1.Pod, error) {
 	var first *corev1.Pod
-	var chosen *corev1.Pod
-	for i := range pods {
-		p := &pods[i]
-		if _, ok := ordinal(p.Name); !ok {
+	for i := range stack.GaleraMembers {
+		pod, err := get(fmt.Sprintf("%s-%d", stack.Database.Name, i))
+		if apierrors.IsNotFound(err) || i > 0 && apierrors.IsForbidden(err) {
 			continue
 		}
-		if first == nil || less(p.Name, first.Name) {
-			first = p
+		if err != nil {
+			return nil, kube.Explain(err)
 		}
-		if ready(p) && (chosen == nil || less(p.Name, chosen.Name)) {
-			chosen = p
+		if ready(pod) {
+			return pod, nil
+		}
+		if first == nil {
+			first = pod
 		}
 	}
-	switch {
-	case chosen != nil:
-		return chosen, nil
-	case first == nil:
+	if first == nil {
 		return nil, &stack.NotDeployedError{Namespace: ns, Missing: "database pod " + stack.MySQLPod}
 	}
 	return nil, ErrNotReady{Namespace: ns, Pod: first.Name, Phase: first.Status.Phase}
-}
-
-// ordinal is the StatefulSet ordinal a pod's name ends in.
-func ordinal(name string) (int, bool) {
-	prefix, n, ok := strings.Cut(strings.TrimPrefix(name, stack.Database.Name), "-")
-	if !ok || prefix != "" {
-		return 0, false
-	}
-	i, err := strconv.Atoi(n)
-	return i, err == nil && i >= 0
-}
-
-func less(a, b string) bool {
-	i, _ := ordinal(a)
-	j, _ := ordinal(b)
-	return i < j
 }
 
 func cpuLimit(pod *corev1.Pod) float64 {

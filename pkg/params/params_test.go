@@ -93,10 +93,11 @@ var edits = map[string][][2]string{
 	},
 }
 
-// The HA tier's parameters are their base's, with the server's image.
+// The HA tier's parameters are their base's, with MariaDB's image for
+// MySQL's (in prod-ha the archiver's user Job runs it too).
 func init() {
 	edits["dev-ha"] = slices.Concat(edits["dev"][:2], [][2]string{{"newTag: \"10.11\"", "newTag: \"10.11.6\""}}, edits["dev"][3:])
-	edits["prod-ha"] = append(slices.Clone(edits["prod"]), [2]string{"newTag: 10.11.19", "newTag: 10.11.20"})
+	edits["prod-ha"] = slices.Concat(edits["prod"][:2], [][2]string{{"newTag: 10.11.19", "newTag: 10.11.20"}}, edits["prod"][3:])
 }
 
 // expected lists the fields the edits should move in the objects before.

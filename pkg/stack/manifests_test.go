@@ -1,6 +1,7 @@
 package stack_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -315,5 +316,37 @@ func TestBinlogArchiverMatchesPkgStack(t *testing.T) {
 	r.get(t, "Role", stack.BinlogArchiver.Name, &role)
 	if len(role.Rules) != 1 || len(role.Rules[0].ResourceNames) != 1 || role.Rules[0].ResourceNames[0] != stack.BinlogArchiverStatus {
 		t.Errorf("the archiver's Role %+v, want its status ConfigMap %s alone", role.Rules, stack.BinlogArchiverStatus)
+	}
+}
+
+// The scheduled backup may read and exec into every member it may choose
+// (pkg/backup: the first ready one), and no other pod; on the HA tier the
+// archiver follows one member by name, never the Service, whose members'
+// binary logs differ in names and positions.
+func TestBackupReachesEveryMember(t *testing.T) {
+	for _, overlay := range []string{"overlays/prod", "overlays/prod-ha"} {
+		r := render(t, overlay)
+		var set appsv1.StatefulSet
+		r.get(t, stack.Database.Kind, stack.Database.Name, &set)
+		var members []string
+		for i := range int(*set.Spec.Replicas) {
+			members = append(members, fmt.Sprintf("%s-%d", stack.Database.Name, i))
+		}
+		var role rbacv1.Role
+		r.get(t, "Role", "mysql-backup", &role)
+		for _, rule := range role.Rules {
+			if !slices.Equal(rule.ResourceNames, members) {
+				t.Errorf("%s: the backup's Role names %v for %v, want the members %v", overlay, rule.ResourceNames, rule.Resources, members)
+			}
+		}
+		var d appsv1.Deployment
+		r.get(t, stack.BinlogArchiver.Kind, stack.BinlogArchiver.Name, &d)
+		address := fmt.Sprintf("--mysql-address=%s:%d", stack.MySQLService, stack.MySQLPort)
+		if r.ha() {
+			address = fmt.Sprintf("--mysql-address=%s.%s:%d", stack.MySQLPod, stack.MySQLHeadless, stack.MySQLPort)
+		}
+		if !slices.Contains(d.Spec.Template.Spec.Containers[0].Args, address) {
+			t.Errorf("%s: the archiver's args %v, want %s", overlay, d.Spec.Template.Spec.Containers[0].Args, address)
+		}
 	}
 }
