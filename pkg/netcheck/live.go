@@ -236,7 +236,17 @@ func waitRunning(ctx context.Context, c *kube.Clients, pod **corev1.Pod) error {
 }
 
 // try runs one check's connection from the probe standing for its source.
+// Into a member's transfer port, something listens there while it tries,
+// standing for a transfer: a connection then proves the port open, and a
+// refusal a rejection.
 func (p *probes) try(ctx context.Context, c *kube.Clients, s *Scene, ch Check) *Probe {
+	if transferPort(ch.Conn.Port) && s.Peer != nil && ch.Conn.To.Name == s.MySQL.Name && ch.Conn.To.Namespace == s.MySQL.Namespace {
+		stop, err := listenIn(ctx, c, s.MySQL.Namespace, s.MySQL.Name, ch.Conn.Port)
+		if err != nil {
+			return &Probe{Result: "failed: " + kube.OneLine(err)}
+		}
+		defer stop()
+	}
 	if ch.Conn.From.Name == s.Host.Name {
 		return dialFromHere(ctx, c, s.Web.Namespace)
 	}
