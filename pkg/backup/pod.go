@@ -3,7 +3,6 @@ package backup
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -14,22 +13,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/exec"
 
+	"github.com/kubectl-stack/kubectl-stack/pkg/galera"
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
 	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
-
-// ErrNotReady means the database pod exists but is not ready: on the HA
-// tier, that no member is.
-type ErrNotReady struct {
-	Namespace string
-	Pod       string
-	Phase     corev1.PodPhase
-}
-
-func (e ErrNotReady) Error() string {
-	return fmt.Sprintf("database pod %s in namespace %q is not ready (%s): wait until `kubectl stack status` shows it ready",
-		e.Pod, e.Namespace, e.Phase)
-}
 
 // database is one incarnation of the database server: a pod deleted and
 // created again under the same name is another, and so is its container
@@ -47,46 +34,14 @@ type database struct {
 }
 
 // openDatabase opens the server a dump, a restore or a test reaches, and
-// fails unless it is ready (see member).
+// fails unless it is ready (galera.Serving: on the HA tier, a Synced
+// member).
 func openDatabase(ctx context.Context, c *kube.Clients, ns string) (*database, error) {
-	pod, err := member(ns, func(name string) (*corev1.Pod, error) {
-		return c.Typed.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-	})
+	pod, err := galera.Serving(ctx, c, ns)
 	if err != nil {
 		return nil, err
 	}
 	return &database{c: c, ns: ns, pod: pod.Name, uid: pod.UID, restarts: restarts(pod), cpus: cpuLimit(pod)}, nil
-}
-
-// member chooses the StatefulSet's first pod (the only one of a single
-// server) when it is ready, else the next ready member of the HA tier. A
-// ready member is Synced in the primary component (its readiness probe
-// says so): it holds every committed write and takes new ones. The first
-// is preferred while it serves so that one backup's binary-log position
-// is read where the last one's was. Members are read by name, which is
-// all the scheduled backup's Role allows: one it may not read, or that
-// does not exist, is not one to choose.
-func member(ns string, get func(name string) (*corev1.Pod, error)) (*corev1.Pod, error) {
-	var first *corev1.Pod
-	for i := range stack.GaleraMembers {
-		pod, err := get(fmt.Sprintf("%s-%d", stack.Database.Name, i))
-		if apierrors.IsNotFound(err) || i > 0 && apierrors.IsForbidden(err) {
-			continue
-		}
-		if err != nil {
-			return nil, kube.Explain(err)
-		}
-		if ready(pod) {
-			return pod, nil
-		}
-		if first == nil {
-			first = pod
-		}
-	}
-	if first == nil {
-		return nil, &stack.NotDeployedError{Namespace: ns, Missing: "database pod " + stack.MySQLPod}
-	}
-	return nil, ErrNotReady{Namespace: ns, Pod: first.Name, Phase: first.Status.Phase}
 }
 
 func cpuLimit(pod *corev1.Pod) float64 {
@@ -105,15 +60,6 @@ func restarts(pod *corev1.Pod) int32 {
 		}
 	}
 	return 0
-}
-
-func ready(pod *corev1.Pod) bool {
-	for _, cond := range pod.Status.Conditions {
-		if cond.Type == corev1.PodReady && cond.Status == corev1.ConditionTrue && pod.DeletionTimestamp == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // goneWithin tells whether the pod was deleted, replaced or its server

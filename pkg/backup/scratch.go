@@ -155,7 +155,7 @@ func (s *scratch) waitReady(ctx context.Context) error {
 	for {
 		pod, err := s.c.Typed.CoreV1().Pods(s.ns).Get(ctx, stack.MySQLPod, metav1.GetOptions{})
 		switch {
-		case err == nil && ready(pod) && s.serving(ctx):
+		case err == nil && kube.PodReady(pod) && s.serving(ctx):
 			return nil
 		case err == nil && pod.Status.Phase == corev1.PodFailed:
 			return fmt.Errorf("the throwaway database failed: %s", pod.Status.Message)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/tools/remotecommand"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
@@ -16,8 +14,8 @@ import (
 	"k8s.io/utils/exec"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/dbshell"
+	"github.com/kubectl-stack/kubectl-stack/pkg/galera"
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
-	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 var mysqlExample = templates.Examples(`
@@ -81,14 +79,12 @@ func (o *MySQLOptions) Validate() error {
 // Run starts the client, on a terminal when stdin is one, and returns its
 // exit status as the plugin's.
 func (o *MySQLOptions) Run(ctx context.Context) error {
-	if _, err := o.clients.Typed.CoreV1().Pods(o.namespace).Get(ctx, stack.MySQLPod, metav1.GetOptions{}); apierrors.IsNotFound(err) {
-		return &stack.NotDeployedError{Namespace: o.namespace, Missing: "pod " + stack.MySQLPod}
-	} else if err != nil {
-		return kube.Explain(err)
+	pod, err := galera.Serving(ctx, o.clients, o.namespace)
+	if err != nil {
+		return err
 	}
-	opts := dbshell.Options{Namespace: o.namespace, User: o.User, Database: o.Database, Args: o.args}
+	opts := dbshell.Options{Namespace: o.namespace, Pod: pod.Name, User: o.User, Database: o.Database, Args: o.args}
 	tty := term.TTY{In: o.In, Out: o.Out, Raw: true}
-	var err error
 	if tty.IsTerminalIn() {
 		opts.Sizes = sizeQueue{tty.MonitorSize(tty.GetSize())}
 		err = tty.Safe(func() error { return dbshell.Run(ctx, o.clients, opts, o.In, o.Out, nil) })
@@ -101,7 +97,7 @@ func (o *MySQLOptions) Run(ctx context.Context) error {
 		return &ExitError{Code: exitErr.ExitStatus()}
 	}
 	if err != nil {
-		return fmt.Errorf("running mysql in %s/%s: %w", o.namespace, stack.MySQLPod, kube.Explain(err))
+		return fmt.Errorf("running mysql in %s/%s: %w", o.namespace, pod.Name, kube.Explain(err))
 	}
 	return nil
 }

@@ -25,6 +25,8 @@ var Users = []string{"app", "root"}
 // Options say how to run the client.
 type Options struct {
 	Namespace string
+	// Pod is the database pod the client runs in.
+	Pod string
 	// User is "app" or "root".
 	User string
 	// Database to use; empty: the stack's database for app, none for root.
@@ -35,14 +37,14 @@ type Options struct {
 	Sizes remotecommand.TerminalSizeQueue
 }
 
-// Run runs the client in mysql-0 with the streams given.
+// Run runs the client in o.Pod with the streams given.
 func Run(ctx context.Context, c *kube.Clients, o Options, stdin io.Reader, stdout, stderr io.Writer) error {
 	script, err := Script(o.User)
 	if err != nil {
 		return err
 	}
 	command := append([]string{"sh", "-c", script, "mysql", o.Database}, o.Args...)
-	return c.ExecTTY(ctx, o.Namespace, stack.MySQLPod, stack.MySQLContainer, command, stdin, stdout, stderr, o.Sizes)
+	return c.ExecTTY(ctx, o.Namespace, o.Pod, stack.MySQLContainer, command, stdin, stdout, stderr, o.Sizes)
 }
 
 // Script is the shell that starts the client. Its first argument is the

@@ -1,6 +1,7 @@
 // Package galera reads the members of the HA tier (components/galera): each
-// member's own view of the cluster, as status, report and recover show it.
-// It knows nothing of cobra.
+// member's own view of the cluster, as status, report and recover show it,
+// and which pod serves the verbs that run SQL (Serving, a single server's
+// too). It knows nothing of cobra.
 package galera
 
 import (

@@ -45,7 +45,7 @@ func TestDevHA(t *testing.T) {
 		{Name: "status shows each member Synced in a cluster of three, and warns of one that is gone", Fn: haStatus},
 		{Name: "netcheck --live proves Galera's ports open between members and closed to the web tier; logs and report cover every member", Fn: haNetcheckLogsReport},
 		{Name: "backup, then restore after the databases were dropped through another member: every member's tables as before", Fn: haBackupRestore},
-		{Name: "a backup while mysql-0 is desynced comes from a Synced member; backup verify restores it into a throwaway cluster of one", Fn: haBackupFromSynced},
+		{Name: "while mysql-0 is desynced, backup and the mysql shell reach a Synced member; backup verify restores into a throwaway cluster of one", Fn: haBackupFromSynced},
 		{Name: "a member's pod deleted under writes: it rejoins, nothing lost", Fn: haPodDeleted},
 		{Name: "restart database rolls the members one at a time under writes: none refused, nothing lost", Fn: haRollingRestart},
 		{Name: "a member's server killed as with its node: it rejoins, nothing lost", Fn: haMemberKilled},
@@ -200,6 +200,9 @@ func haBackupFromSynced(t *testing.T) {
 	}
 	if m.Server.Pod != member(1) || m.Server.Flavour != "MariaDB" {
 		t.Errorf("the backup came from %s (%s), want %s (MariaDB), the first Synced member", m.Server.Pod, m.Server.Flavour, member(1))
+	}
+	if host := mustKubectl(t, time.Minute, "stack", "mysql", "-n", haNamespace, "--", "--batch", "--skip-column-names", "-e", "SELECT @@hostname"); strings.TrimSpace(host) != member(1) {
+		t.Errorf("kubectl stack mysql ran in %q, want %s", host, member(1))
 	}
 	resync()
 	waitForWithin(t, 2*time.Minute, member(0)+" Ready again", func() bool {

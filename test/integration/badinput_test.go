@@ -79,7 +79,7 @@ func TestBadInputIsAOneLineErrorAndChangesNothing(t *testing.T) {
 			`--port "99999" is not a port`},
 	}
 	// Every verb that reads a deployed stack says "none here" the same way.
-	for _, verb := range [][]string{{"netcheck"}, {"status"}, {"delete"}, {"events"}, {"backup", filepath.Join(t.TempDir(), "b.sql")}} {
+	for _, verb := range [][]string{{"netcheck"}, {"status"}, {"delete"}, {"events"}, {"backup", filepath.Join(t.TempDir(), "b.sql")}, {"mysql"}} {
 		r := stackCmd(t, append(verb, "-n", "default")...)
 		if r.code != 3 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, `error: no stack in namespace "default"`) {
 			t.Errorf("%s where no stack runs: exit %d, stderr %q", verb[0], r.code, r.stderr)

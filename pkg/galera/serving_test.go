@@ -1,4 +1,4 @@
-package backup
+package galera
 
 import (
 	"errors"
@@ -24,9 +24,9 @@ func databasePod(name string, isReady bool) *corev1.Pod {
 	}
 }
 
-// pods answers Get by name, as the API server would; forbidden names are
+// getter answers Get by name, as the API server would; forbidden names are
 // refused as a Role without them refuses them.
-func pods(forbidden []string, list ...*corev1.Pod) func(string) (*corev1.Pod, error) {
+func getter(forbidden []string, list ...*corev1.Pod) func(string) (*corev1.Pod, error) {
 	gr := schema.GroupResource{Resource: "pods"}
 	return func(name string) (*corev1.Pod, error) {
 		for _, f := range forbidden {
@@ -45,38 +45,38 @@ func pods(forbidden []string, list ...*corev1.Pod) func(string) (*corev1.Pod, er
 
 // The first pod while it is ready; on the HA tier, else the first ready
 // member; never a pod that is not ready.
-func TestMember(t *testing.T) {
+func TestServing(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		get  func(string) (*corev1.Pod, error)
 		want string
 	}{
-		{"the single server", pods(nil, databasePod("mysql-0", true)), "mysql-0"},
-		{"the first member while it is ready", pods(nil, databasePod("mysql-2", true), databasePod("mysql-0", true), databasePod("mysql-1", true)), "mysql-0"},
-		{"the next ready member", pods(nil, databasePod("mysql-2", true), databasePod("mysql-0", false), databasePod("mysql-1", true)), "mysql-1"},
-		{"past a member that is gone", pods(nil, databasePod("mysql-2", true), databasePod("mysql-0", false)), "mysql-2"},
-		{"past a member the Role does not name", pods([]string{"mysql-1"}, databasePod("mysql-2", true), databasePod("mysql-0", false)), "mysql-2"},
+		{"the single server", getter(nil, databasePod("mysql-0", true)), "mysql-0"},
+		{"the first member while it is ready", getter(nil, databasePod("mysql-2", true), databasePod("mysql-0", true), databasePod("mysql-1", true)), "mysql-0"},
+		{"the next ready member", getter(nil, databasePod("mysql-2", true), databasePod("mysql-0", false), databasePod("mysql-1", true)), "mysql-1"},
+		{"past a member that is gone", getter(nil, databasePod("mysql-2", true), databasePod("mysql-0", false)), "mysql-2"},
+		{"past a member the Role does not name", getter([]string{"mysql-1"}, databasePod("mysql-2", true), databasePod("mysql-0", false)), "mysql-2"},
 	} {
-		got, err := member("ns", tc.get)
+		got, err := serving("ns", tc.get)
 		if err != nil || got.Name != tc.want {
 			t.Errorf("%s: got %v, %v; want %s", tc.name, got, err, tc.want)
 		}
 	}
-	_, err := member("ns", pods([]string{"mysql-1", "mysql-2"}, databasePod("mysql-0", false)))
+	_, err := serving("ns", getter([]string{"mysql-1", "mysql-2"}, databasePod("mysql-0", false)))
 	var notReady ErrNotReady
 	if !errors.As(err, &notReady) || notReady.Pod != "mysql-0" {
 		t.Errorf("a single server not ready: got %v, want ErrNotReady naming mysql-0", err)
 	}
-	_, err = member("ns", pods(nil, databasePod("mysql-1", false), databasePod("mysql-0", false)))
+	_, err = serving("ns", getter(nil, databasePod("mysql-1", false), databasePod("mysql-0", false)))
 	if !errors.As(err, &notReady) || notReady.Pod != "mysql-0" {
 		t.Errorf("no member ready: got %v, want ErrNotReady naming mysql-0", err)
 	}
-	_, err = member("ns", pods(nil))
+	_, err = serving("ns", getter(nil))
 	var missing *stack.NotDeployedError
 	if !errors.As(err, &missing) {
 		t.Errorf("no pod: got %v, want NotDeployedError", err)
 	}
-	_, err = member("ns", pods([]string{"mysql-0"}))
+	_, err = serving("ns", getter([]string{"mysql-0"}))
 	if !apierrors.IsForbidden(errors.Unwrap(err)) && !apierrors.IsForbidden(err) {
 		t.Errorf("the first pod forbidden: got %v, want the API server's refusal", err)
 	}
