@@ -17,7 +17,6 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
-	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 	"github.com/kubectl-stack/kubectl-stack/pkg/table"
 )
 
@@ -254,8 +253,8 @@ func (o *RestoreOptions) confirm(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	question := fmt.Sprintf("Restore %s into %s in namespace %s, replacing the databases %s?",
-		o.Path, stack.MySQLPod, o.namespace, strings.Join(d.Databases, ", "))
+	question := fmt.Sprintf("Restore %s into the database in namespace %s, replacing the databases %s?",
+		o.Path, o.namespace, strings.Join(d.Databases, ", "))
 	return o.ask(o.In, o.ErrOut, question, "restore")
 }
 
