@@ -107,6 +107,13 @@ func entry(id string, finished int, verified bool, at *Position) backup.Entry {
 	return e
 }
 
+// fromMember marks a backup dumped from another member of the HA tier:
+// its coordinates are in that member's binary logs, not the archive's.
+func fromMember(e backup.Entry, pod string) backup.Entry {
+	e.Manifest.Server.Pod = pod
+	return e
+}
+
 func TestPlanPicksTheNewestVerifiedBackupAndRefusesGaps(t *testing.T) {
 	a := newArchive([]Chunk{
 		chunk("mysql-bin.000001", 0, 1475, 0, 19, true),
@@ -119,6 +126,7 @@ func TestPlanPicksTheNewestVerifiedBackupAndRefusesGaps(t *testing.T) {
 		entry("b", 25, true, &Position{"mysql-bin.000002", 300}),
 		entry("c", 35, false, &Position{"mysql-bin.000002", 700}), // not verified
 		entry("d", 36, true, nil),                                 // no coordinates
+		fromMember(entry("e", 37, true, &Position{"mysql-bin.000003", 100}), "mysql-1"),
 	}}
 	p, err := PlanRestore(a, cat, Target{Time: t0.Add(38 * time.Second)}, false)
 	if err != nil || p.Backup.ID != "b" || len(p.chunks) != 2 || p.chunks[0].File != "mysql-bin.000002" || p.Beyond {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/backup"
+	"github.com/kubectl-stack/kubectl-stack/pkg/stack"
 )
 
 // Window is a span of time a point-in-time restore reaches: from the end
@@ -22,9 +23,14 @@ func (w Window) String() string {
 }
 
 // usable says a backup can start a point-in-time restore: complete,
-// its restore test passed, and its binary log coordinates recorded.
+// its restore test passed, and its binary log coordinates recorded in the
+// logs the archive holds. The archiver follows the first pod (the single
+// server, or on the HA tier mysql-0 by name); a backup dumped from another
+// member while mysql-0 was away has coordinates in that member's logs,
+// where the same file names and offsets hold other bytes.
 func usable(e *backup.Entry) bool {
-	return e.Complete() && e.Verified() && e.Manifest.Binlog != nil
+	pod := e.Manifest.Server.Pod
+	return e.Complete() && e.Verified() && e.Manifest.Binlog != nil && (pod == "" || pod == stack.MySQLPod)
 }
 
 func coordinates(e *backup.Entry) Position {
