@@ -18,9 +18,12 @@ import (
 
 // dataDiskSize is the tests' own filesystem for their hostPath data: a
 // sparse ext4 image, loop-mounted on dataRoot, so a test can fill the
-// database's disk without touching the machine's. 2 GiB: the binary logs
-// keep every restore the suite runs.
-const dataDiskSize = 2 << 30
+// database's disk without touching the machine's. 4 GiB: the binary logs
+// keep every restore the suite runs, and the HA tier's three members each
+// hold a copy with its own redo log and Galera cache (about 300 MB each
+// before any data): with 2 GiB, a dev stack left by a failed step left
+// too little for the joiners' state transfers, which aborted.
+const dataDiskSize = 4 << 30
 
 func dataDiskImage() string { return filepath.Join(env.stateDir, "data-disk.img") }
 
@@ -119,8 +122,9 @@ func fillDataDisk(t *testing.T, free int64) (unfill func()) {
 // InnoDB refuses the row (table full), and the restore puts back, which
 // waits for room as the next case does. The
 // binary log's: it pauses every write, retrying each minute, until there is
-// room, and the restore then finishes. The test frees the space once it
-// sees which; either way nothing is lost.
+// room, and the restore then finishes (unless InnoDB refused a row
+// meanwhile: then it puts back). The test frees the space once it sees
+// which; either way nothing is lost.
 func restoreIntoAFullDisk(t *testing.T) {
 	good := filepath.Join(t.TempDir(), "good.sql.gz")
 	mustKubectl(t, 5*time.Minute, "stack", "backup", good)
@@ -137,8 +141,8 @@ func restoreIntoAFullDisk(t *testing.T) {
 	since := time.Now().Add(-time.Second).UTC().Format(time.RFC3339)
 	restore, stderr := startRestore(t, big)
 	paused := false
-	waitFor(t, "the restore to wait for "+stack.MySQLPod+", or the server to pause on the full disk", func() bool {
-		for _, sign := range []string{"waiting for " + stack.MySQLPod, "putting back", "error: "} {
+	waitFor(t, "the restore to wait for the database, or the server to pause on the full disk", func() bool {
+		for _, sign := range []string{"waiting for the database", "putting back", "error: "} {
 			if strings.Contains(stderr.String(), sign) {
 				return true
 			}
@@ -149,11 +153,10 @@ func restoreIntoAFullDisk(t *testing.T) {
 	})
 	unfill()
 	r := finish(t, restore, stderr)
-	if paused {
+	// The binary log's pause and InnoDB's refusal race to the full disk: a
+	// row refused after the pause began fails the restore, which puts back.
+	if paused && r.code == 0 {
 		t.Logf("the server paused on the full disk; once there was room:\n%s", r.stderr)
-		if r.code != 0 {
-			t.Fatalf("the restore did not finish once there was room: exit %d", r.code)
-		}
 		sqlAsRoot(t, "DROP DATABASE `bulk`")
 		if after := databaseState(t); after != before {
 			t.Fatalf("the restore finished with other content than the dump's:\n%s", stateDiff(before, after))

@@ -57,17 +57,35 @@ func TestDevHA(t *testing.T) {
 	})
 }
 
-// haLogs prints each member's pods and the end of its logs, the crashed
-// run's too: the suite's diagnosis covers the dev stack's namespace only.
+// haLogs prints each member's pods, the lines of its logs that say what
+// went wrong (the crashed run's too: a backtrace ends them) and the data
+// disk's room: the suite's diagnosis covers the dev stack's namespace only.
 func haLogs(t *testing.T) {
 	r := kubectl(t, time.Minute, "-n", haNamespace, "get", "pods,events", "-o", "wide")
 	t.Logf("pods and events of %s:\n%s%s", haNamespace, r.stdout, r.stderr)
 	for i := range stack.GaleraMembers {
 		for _, previous := range []string{"--previous=false", "--previous=true"} {
-			r := kubectl(t, time.Minute, "-n", haNamespace, "logs", member(i), "-c", stack.MySQLContainer, "--tail=40", previous)
-			t.Logf("%s %s:\n%s%s", member(i), previous, r.stdout, r.stderr)
+			r := kubectl(t, time.Minute, "-n", haNamespace, "logs", member(i), "-c", stack.MySQLContainer, previous)
+			t.Logf("%s %s:\n%s%s", member(i), previous, tail(diagnosis(r.stdout), 60), r.stderr)
 		}
 	}
+	df, err := exec.Command("df", "-h", dataRoot).CombinedOutput()
+	t.Logf("the data disk: %s%v", df, err)
+}
+
+// diagnosis keeps a member's log lines that say why it failed: start.sh's
+// own, errors and warnings, and the state transfer's.
+func diagnosis(logs string) string {
+	var keep []string
+	for _, line := range strings.Split(logs, "\n") {
+		for _, sign := range []string{"galera:", "[ERROR]", "[Warning]", "SST", "IST", "No space", "rror"} {
+			if strings.Contains(line, sign) {
+				keep = append(keep, line)
+				break
+			}
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 func member(i int) string { return fmt.Sprintf("%s-%d", stack.Database.Name, i) }
