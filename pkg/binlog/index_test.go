@@ -127,6 +127,7 @@ func TestPlanPicksTheNewestVerifiedBackupAndRefusesGaps(t *testing.T) {
 		entry("c", 35, false, &Position{"mysql-bin.000002", 700}), // not verified
 		entry("d", 36, true, nil),                                 // no coordinates
 		fromMember(entry("e", 37, true, &Position{"mysql-bin.000003", 100}), "mysql-1"),
+		{ID: "f"}, // incomplete: no manifest
 	}}
 	p, err := PlanRestore(a, cat, Target{Time: t0.Add(38 * time.Second)}, false)
 	if err != nil || p.Backup.ID != "b" || len(p.chunks) != 2 || p.chunks[0].File != "mysql-bin.000002" || p.Beyond {

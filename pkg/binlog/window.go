@@ -29,8 +29,11 @@ func (w Window) String() string {
 // member while mysql-0 was away has coordinates in that member's logs,
 // where the same file names and offsets hold other bytes.
 func usable(e *backup.Entry) bool {
+	if !e.Complete() || !e.Verified() || e.Manifest.Binlog == nil {
+		return false
+	}
 	pod := e.Manifest.Server.Pod
-	return e.Complete() && e.Verified() && e.Manifest.Binlog != nil && (pod == "" || pod == stack.MySQLPod)
+	return pod == "" || pod == stack.MySQLPod
 }
 
 func coordinates(e *backup.Entry) Position {
