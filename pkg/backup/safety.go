@@ -172,7 +172,7 @@ func waitDatabase(ctx context.Context, c *kube.Clients, o RestoreOptions) (*data
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("the database not ready: %w", kube.Explain(ctx.Err()))
+			return nil, fmt.Errorf("the database is not ready: %w", kube.Explain(ctx.Err()))
 		case <-time.After(time.Second):
 		}
 	}

@@ -296,7 +296,7 @@ func connect(ctx context.Context, c *kube.Clients, ns, pod, container string, cm
 	ctx, cancel := context.WithTimeout(ctx, tryTimeout)
 	defer cancel()
 	stdin, closeStdin := io.Pipe()
-	out := &resultWriter{done: func() { closeStdin.Close() }}
+	out := &resultWriter{mark: ncExit, done: func() { closeStdin.Close() }}
 	err := c.Exec(ctx, ns, pod, container, cmd, stdin, out, out)
 	closeStdin.Close()
 	text := out.String()
@@ -308,12 +308,13 @@ func connect(ctx context.Context, c *kube.Clients, ns, pod, container string, cm
 	return probe
 }
 
-// resultWriter collects a probe's output (stdout and stderr, written from
-// two goroutines) and calls done once the line with netcat's exit status
-// is complete.
+// resultWriter collects a script's output (stdout and stderr, written from
+// two goroutines) and calls done once the line that starts with mark is
+// complete (a probe's: netcat's exit status, ncExit).
 type resultWriter struct {
 	mu   sync.Mutex
 	buf  bytes.Buffer
+	mark string
 	done func()
 	seen bool
 }
@@ -330,7 +331,7 @@ func (w *resultWriter) Write(b []byte) (int, error) {
 }
 
 func (w *resultWriter) completeLocked() bool {
-	_, rest, found := strings.Cut(w.buf.String(), ncExit)
+	_, rest, found := strings.Cut(w.buf.String(), w.mark)
 	return found && strings.Contains(rest, "\n")
 }
 

@@ -59,7 +59,7 @@ func TestUnenforcedCountsDeniedConnectionsThatWentThrough(t *testing.T) {
 // whichever stream it comes on.
 func TestResultWriterClosesOnceTheStatusLineIsWhole(t *testing.T) {
 	closed := 0
-	w := &resultWriter{done: func() { closed++ }}
+	w := &resultWriter{mark: ncExit, done: func() { closed++ }}
 	for _, part := range []string{"Connection refused\n", "nc exit ", "1"} {
 		w.Write([]byte(part))
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kubectl-stack/kubectl-stack/pkg/kube"
@@ -43,7 +42,7 @@ func listenIn(ctx context.Context, c *kube.Clients, ns, pod string, port int32) 
 	ctx, cancel := context.WithTimeout(ctx, tryTimeout)
 	stdin, closeStdin := io.Pipe()
 	ready := make(chan struct{})
-	out := &lineWatch{want: listening, seen: func() { close(ready) }}
+	out := &resultWriter{mark: listening, done: func() { close(ready) }}
 	done := make(chan error, 1)
 	go func() {
 		done <- c.Exec(ctx, ns, pod, stack.MySQLContainer, []string{"sh", "-c", listenScript, strconv.Itoa(int(port))}, stdin, out, out)
@@ -63,31 +62,4 @@ func listenIn(ctx context.Context, c *kube.Clients, ns, pod string, port int32) 
 		stop()
 		return nil, fmt.Errorf("listening on %s:%d: no answer within %s", pod, port, tryTimeout)
 	}
-}
-
-// lineWatch collects output and calls seen once a line equal to want is
-// complete.
-type lineWatch struct {
-	mu   sync.Mutex
-	buf  strings.Builder
-	want string
-	seen func()
-	done bool
-}
-
-func (w *lineWatch) Write(b []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(b)
-	if !w.done && strings.Contains("\n"+w.buf.String(), "\n"+w.want+"\n") {
-		w.done = true
-		w.seen()
-	}
-	return len(b), nil
-}
-
-func (w *lineWatch) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
 }
