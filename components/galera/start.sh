@@ -95,6 +95,9 @@ write_conf() {
 [mysqld]
 server_id = $((ordinal + 1))
 gtid_domain_id = $((ordinal + 100))
+# Binary logs named after the member: the archive holds several members'
+# logs side by side, and a backup's coordinates say whose they are.
+log_bin = $name-bin
 wsrep_node_name = $name
 wsrep_node_address = ${POD_IP:?}
 wsrep_cluster_address = gcomm://$addresses
