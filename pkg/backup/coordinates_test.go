@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -43,5 +44,29 @@ func TestReplayScript(t *testing.T) {
 	}
 	if !(&Replay{}).empty() || (&Replay{Files: []string{"a"}}).empty() {
 		t.Error("empty() is wrong")
+	}
+}
+
+// The replay leaves out the GTIDs mysqlbinlog gives each transaction (as
+// MariaDB's prints them), and nothing else.
+func TestReplayLeavesOutTheSourcesGTIDs(t *testing.T) {
+	in := strings.Join([]string{
+		"/*M!100001 SET @@session.gtid_domain_id=1*//*!*/;",
+		"/*M!100001 SET @@session.server_id=1*//*!*/;",
+		"/*M!100001 SET @@session.gtid_seq_no=1234*//*!*/;",
+		"START TRANSACTION",
+		"SET @@session.sql_mode=1411383296/*!*/;",
+		"/*M!100001 SET @@session.gtid_seq_no=1235*//*!*/; -- not alone on its line",
+		"COMMIT/*!*/;",
+	}, "\n") + "\n"
+	cmd := exec.Command("sed", "-E", sourceGTIDs)
+	cmd.Stdin = strings.NewReader(in)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "START TRANSACTION\nSET @@session.sql_mode=1411383296/*!*/;\n/*M!100001 SET @@session.gtid_seq_no=1235*//*!*/; -- not alone on its line\nCOMMIT/*!*/;\n"
+	if string(out) != want {
+		t.Errorf("sed -E %s:\n%s\nwant:\n%s", sourceGTIDs, out, want)
 	}
 }

@@ -54,6 +54,14 @@ func copyBinlogs(ctx context.Context, db *database, r *Replay) error {
 	return nil
 }
 
+// sourceGTIDs matches the lines of MariaDB's mysqlbinlog that give a
+// transaction the GTID it had on the server that wrote it. The replay
+// leaves them out, and the server gives what it applies its own, as it
+// gave the dump's load: a Galera member (wsrep_gtid_mode) refuses a
+// session's server_id other than the cluster's, and a single server
+// would write the old numbers, out of order, into its binary logs.
+const sourceGTIDs = `\#^/\*M!100001 SET @@session\.(server_id|gtid_domain_id|gtid_seq_no)=[0-9]+\*//\*!\*/;$#d`
+
 // replayScript applies the copied binary logs with the server's own
 // mysqlbinlog, then selects doneMark; it removes the copies. A mysqlbinlog
 // that fails makes the script fail with its message (a pipe in sh keeps
@@ -66,7 +74,7 @@ func replayScript(r *Replay) string {
 	return credentials + `trap 'rm -f "$cnf"; rm -rf ` + podBinlogDir + `' EXIT
 cd ` + podBinlogDir + `
 bl=$(command -v mariadb-binlog || command -v mysqlbinlog) || { echo "the database image has no mysqlbinlog" >&2; exit 1; }
-{ "$bl" ` + shellWords(names) + ` || echo $? > failed; [ -s failed ] || printf '%s' ` + shellWords([]string{doneQuery}) + `; } | mysql --defaults-extra-file="$cnf" --batch &
+{ "$bl" ` + shellWords(names) + ` || echo $? > failed; [ -s failed ] || printf '%s' ` + shellWords([]string{doneQuery}) + `; } | sed -E ` + shellWords([]string{sourceGTIDs}) + ` | mysql --defaults-extra-file="$cnf" --batch &
 ` + awaitClient + `if [ -s failed ]; then echo "mysqlbinlog failed with exit status $(cat failed)" >&2; exit 1; fi
 exit $rc
 `
