@@ -23,8 +23,11 @@ type Replayed struct {
 	LastCommit   time.Time `json:"lastCommit,omitempty"`
 	// Skipped counts the transactions that change only what the restore
 	// does not put back (other databases, accounts).
-	Skipped int      `json:"skipped"`
-	Files   []string `json:"files"`
+	Skipped int `json:"skipped"`
+	// Repeated counts the transactions the archive holds twice, from two
+	// members of the HA tier, and the replay applies once.
+	Repeated int      `json:"repeated,omitempty"`
+	Files    []string `json:"files"`
 }
 
 // errStop ends a parse at the target.
@@ -40,6 +43,8 @@ type transaction struct {
 	spans   []span
 	verdict verdict
 	rows    int64
+	// repeated says its GTID was replayed already, from another member.
+	repeated bool
 	// outside are the tables (by the id their table map gives) whose
 	// row changes are left out.
 	outside map[uint64]bool
@@ -78,12 +83,13 @@ func (p *Plan) Analyze(files []string, dir string) (*backup.Replay, *Replayed, e
 	r := &Replayed{From: p.From, To: p.From}
 	in := newScope(p.Backup.Manifest.DatabaseNames())
 	replay := &backup.Replay{}
+	seq := p.sequence()
 	for i, path := range files {
 		offset := int64(4)
 		if i == 0 {
 			offset = int64(p.From.Pos)
 		}
-		kept, reached, err := p.read(path, offset, in, r)
+		kept, reached, err := p.read(path, offset, in, r, seq)
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading the archived %s: %w", filepath.Base(path), err)
 		}
@@ -102,10 +108,23 @@ func (p *Plan) Analyze(files []string, dir string) (*backup.Replay, *Replayed, e
 	return replay, r, nil
 }
 
+// sequence follows the cluster's GTIDs through a replay of the HA tier's
+// archive, which may hold a transaction twice (from two members); nil
+// elsewhere.
+func (p *Plan) sequence() *sequence {
+	for _, c := range p.chunks {
+		if c.GTIDs != nil {
+			return &sequence{domain: c.GTIDs.Domain}
+		}
+	}
+	return nil
+}
+
 // read parses one file from offset, adding the transactions up to the
 // target to r; kept are the spans to replay, the format description
-// first.
-func (p *Plan) read(path string, offset int64, in *scope, r *Replayed) (kept []span, reached bool, err error) {
+// first. seq, when set, skips the transactions replayed already; before
+// offset it learns what the backup holds.
+func (p *Plan) read(path string, offset int64, in *scope, r *Replayed, seq *sequence) (kept []span, reached bool, err error) {
 	name := filepath.Base(path)
 	var tx *transaction
 	err = replication.NewBinlogParser().ParseFile(path, 4, func(ev *replication.BinlogEvent) error {
@@ -115,12 +134,19 @@ func (p *Plan) read(path string, offset int64, in *scope, r *Replayed) (kept []s
 		case h.EventType == replication.FORMAT_DESCRIPTION_EVENT:
 			kept = append(kept, at)
 			return nil
-		case at.start < offset || tx == nil && !opensTransaction(h.EventType):
+		case at.start < offset:
+			seq.before(ev)
+			return nil
+		case tx == nil && !opensTransaction(h.EventType):
 			return nil
 		case tx == nil:
 			tx = &transaction{outside: map[uint64]bool{}}
 		}
 		tx.add(ev, at, in)
+		if seq.opens(ev) {
+			tx.repeated = seq.open <= seq.done
+		}
+		seq.after(ev)
 		if !transactionEnd(ev) {
 			return nil
 		}
@@ -130,11 +156,14 @@ func (p *Plan) read(path string, offset int64, in *scope, r *Replayed) (kept []s
 			return errStop
 		}
 		r.To = end
-		if tx.verdict == inScope {
+		switch {
+		case tx.repeated:
+			r.Repeated++
+		case tx.verdict == inScope:
 			kept = append(kept, tx.spans...)
 			r.LastCommit, r.Rows = commit, r.Rows+tx.rows
 			r.Transactions++
-		} else {
+		default:
 			r.Skipped++
 		}
 		tx = nil

@@ -1,9 +1,11 @@
 package binlog
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/go-mysql-org/go-mysql/replication"
 
@@ -86,5 +88,42 @@ func TestAnalyzeWithoutDatabases(t *testing.T) {
 	}
 	if r.Transactions != 0 || r.Skipped != 13 || len(replay.Files) != 0 {
 		t.Errorf("replayed %d transactions in %d files, left out %d; want none, 13 left out", r.Transactions, len(replay.Files), r.Skipped)
+	}
+}
+
+// On the HA tier the archive may hold the same transactions twice: the
+// end of one member's log and the start of the next member's, where the
+// archiver took up. The replay applies each GTID once: here the same log
+// archived from two members replays as the one did.
+func TestAnalyzeReplaysEachGTIDOnce(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "mysql-bin.000001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "mysql-0-bin.000001"), filepath.Join(dir, "mysql-1-bin.000001")
+	for _, f := range []string{first, second} {
+		if err := os.WriteFile(f, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The test's log has GTIDs of domain 0 (a MariaDB outside a cluster).
+	p := &Plan{
+		Backup: &backup.Entry{Manifest: &backup.Manifest{Databases: []backup.Database{{Name: "stack"}, {Name: "shop"}}}},
+		From:   Position{File: "mysql-0-bin.000001", Pos: 850},
+		Target: Target{Time: time.Now()},
+		chunks: []Chunk{galeraChunk("mysql-0-bin.000001", 0, uint32(len(data)), 0, 1, 0, 20)},
+	}
+	p.chunks[0].GTIDs.Domain = 0
+	replay, r, err := p.Analyze([]string{first, second}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Transactions != 6 || r.Skipped != 7 || r.Repeated < 13 {
+		t.Errorf("replayed %d transactions, left out %d, %d repeated; want 6, 7 and every one of the second copy (13 and those before the backup)", r.Transactions, r.Skipped, r.Repeated)
+	}
+	want := []string{"CREATE TABLE stack.fromother (id int)", "DROP DATABASE IF EXISTS shop", "CREATE DATABASE shop"}
+	if got := statements(t, replay.Files); !slices.Equal(got, want) {
+		t.Errorf("the replay's statements are %q, want %q", got, want)
 	}
 }

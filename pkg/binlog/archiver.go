@@ -29,7 +29,10 @@ var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 // location's newest chunk ends.
 type Archiver struct {
 	Location location.Location
-	Server   Server
+	// Servers are the database, or the members of the HA tier in the
+	// order the archiver prefers them: it follows one and, when that one
+	// does not answer, the next.
+	Servers  []Server
 	Interval time.Duration
 	// Log gets a line per chunk stored, break and gap.
 	Log io.Writer
@@ -50,6 +53,12 @@ type stream struct {
 	received, held time.Time
 	// stored is the newest chunk in the location: where to resume.
 	stored *Chunk
+	// member indexes the server followed.
+	member int
+	// seq follows the cluster's GTIDs on the HA tier, nil elsewhere; from
+	// is where the chunk begins in it.
+	seq  *sequence
+	from uint64
 }
 
 // Run archives until ctx ends, reconnecting after every break; it returns
@@ -80,16 +89,19 @@ func (a *Archiver) Run(ctx context.Context) error {
 // connection breaks or ctx ends, storing what it received before it
 // returns; streamed says events or heartbeats came.
 func (a *Archiver) session(ctx context.Context, s *stream) (streamed bool, err error) {
-	flavor, logs, err := a.Server.inspect(ctx)
+	server, sl, err := a.reach(ctx, s)
 	if err != nil {
 		return false, err
 	}
-	start, gap := startAt(s.stored, logs)
+	start, gap, err := a.resume(ctx, server, sl, s)
+	if err != nil {
+		return false, err
+	}
 	if gap != "" {
 		a.logf("gap: %s; archiving again from %s", gap, start)
 		a.Progress.gapFound(gap, start)
 	}
-	syncer, err := a.Server.syncer(flavor)
+	syncer, err := server.syncer(sl.flavor)
 	if err != nil {
 		return false, err
 	}
@@ -99,7 +111,7 @@ func (a *Archiver) session(ctx context.Context, s *stream) (streamed bool, err e
 		return false, fmt.Errorf("starting the binary log stream at %s: %w", start, err)
 	}
 	s.begin(start.File, start.Pos)
-	a.logf("archiving %s binary logs from %s into %s", flavor, start, a.Location)
+	a.logf("archiving %s's %s binary logs from %s into %s", server.Address, sl.flavor, start, a.Location)
 	for ; ; streamed = true {
 		wait := a.Interval
 		if !s.received.IsZero() {
@@ -150,6 +162,7 @@ func (a *Archiver) take(ctx context.Context, s *stream, ev *replication.BinlogEv
 		return fmt.Errorf("the server sent %s from offset %d, the archive ends at %d", s.file, start, s.pos)
 	}
 	s.add(ev.RawData, h.LogPos, time.Unix(int64(h.Timestamp), 0).UTC())
+	s.follow(ev)
 	switch h.EventType {
 	case replication.ROTATE_EVENT, replication.STOP_EVENT:
 		if h.EventType == replication.STOP_EVENT {
@@ -182,6 +195,25 @@ func (s *stream) begin(file string, pos uint32) {
 	if pos == 0 {
 		s.buf.Write(replication.BinLogFileHeader)
 	}
+	if s.seq != nil {
+		s.from = s.seq.done
+	}
+}
+
+// follow keeps the stream's place in the cluster's GTIDs: a file begins
+// where its GTID list says, which on another member's file may be before
+// the archive's end.
+func (s *stream) follow(ev *replication.BinlogEvent) {
+	if s.seq == nil {
+		return
+	}
+	if seq, isList := s.seq.listed(ev); isList {
+		if s.chunk.Start == 0 {
+			s.seq.done, s.from = seq, seq
+		}
+		return
+	}
+	s.seq.take(ev)
 }
 
 func (s *stream) add(raw []byte, end uint32, at time.Time) {
@@ -203,6 +235,9 @@ func (a *Archiver) flush(ctx context.Context, s *stream, closes bool) error {
 	}
 	c := s.chunk
 	c.End, c.Closes = s.pos, closes
+	if s.seq != nil {
+		c.GTIDs = &GTIDs{Domain: s.seq.domain, From: s.from, To: s.seq.done}
+	}
 	received := s.received
 	if _, err := a.Location.Put(ctx, c.Key(), bytes.NewReader(s.buf.Bytes())); err != nil {
 		return fmt.Errorf("storing %s: %w", c.Key(), err)
@@ -213,6 +248,9 @@ func (a *Archiver) flush(ctx context.Context, s *stream, closes bool) error {
 	s.buf.Reset()
 	s.received = time.Time{}
 	s.chunk = Chunk{File: c.File, Start: c.End, Closes: closes}
+	if s.seq != nil {
+		s.from = s.seq.done
+	}
 	return nil
 }
 

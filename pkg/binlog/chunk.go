@@ -29,13 +29,31 @@ type Chunk struct {
 	First  time.Time `json:"first"`
 	Last   time.Time `json:"last"`
 	Closes bool      `json:"closes"`
+	// GTIDs are set on the HA tier's chunks, nil elsewhere.
+	GTIDs *GTIDs `json:"gtids,omitempty"`
+}
+
+// GTIDs place a chunk in the Galera cluster's one GTID sequence: every
+// member writes every transaction to its own binary logs under the same
+// GTID of the cluster's domain (wsrep_gtid_domain_id), at other file
+// names and offsets. From is the sequence number of the last transaction
+// completed before the chunk's first byte, To of the last one completed
+// by its end: they say where one member's logs take up another's.
+type GTIDs struct {
+	Domain uint32 `json:"domain"`
+	From   uint64 `json:"from"`
+	To     uint64 `json:"to"`
 }
 
 // The key is the index: listing the folder tells every chunk's place and
 // times without reading one.
 //
 //	binlogs/mysql-bin.000003/0000000000-0000012345-1764151200-1764151210.part
-var keyPattern = regexp.MustCompile(`^` + Prefix + `([^/]+)/(\d{10})-(\d{10})-(\d+)-(\d+)\.(part|end)$`)
+//
+// and on the HA tier with the GTIDs, domain, from and to:
+//
+//	binlogs/mysql-1-bin.000002/0000000000-0000012345-1764151200-1764151210-g1-1200-1234.part
+var keyPattern = regexp.MustCompile(`^` + Prefix + `([^/]+)/(\d{10})-(\d{10})-(\d+)-(\d+)(?:-g(\d+)-(\d+)-(\d+))?\.(part|end)$`)
 
 // Key is where the chunk is stored.
 func (c Chunk) Key() string {
@@ -43,7 +61,11 @@ func (c Chunk) Key() string {
 	if c.Closes {
 		kind = "end"
 	}
-	return fmt.Sprintf("%s%s/%010d-%010d-%d-%d.%s", Prefix, c.File, c.Start, c.End, c.First.Unix(), c.Last.Unix(), kind)
+	var gtids string
+	if g := c.GTIDs; g != nil {
+		gtids = fmt.Sprintf("-g%d-%d-%d", g.Domain, g.From, g.To)
+	}
+	return fmt.Sprintf("%s%s/%010d-%010d-%d-%d%s.%s", Prefix, c.File, c.Start, c.End, c.First.Unix(), c.Last.Unix(), gtids, kind)
 }
 
 // parseKey reads a chunk's key; ok is false for any other object.
@@ -59,8 +81,18 @@ func parseKey(key string) (Chunk, bool) {
 	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || end <= start {
 		return Chunk{}, false
 	}
-	return Chunk{File: m[1], Start: uint32(start), End: uint32(end),
-		First: time.Unix(first, 0).UTC(), Last: time.Unix(last, 0).UTC(), Closes: m[6] == "end"}, true
+	c := Chunk{File: m[1], Start: uint32(start), End: uint32(end),
+		First: time.Unix(first, 0).UTC(), Last: time.Unix(last, 0).UTC(), Closes: m[9] == "end"}
+	if m[6] != "" {
+		domain, err1 := strconv.ParseUint(m[6], 10, 32)
+		from, err2 := strconv.ParseUint(m[7], 10, 64)
+		to, err3 := strconv.ParseUint(m[8], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil || to < from {
+			return Chunk{}, false
+		}
+		c.GTIDs = &GTIDs{Domain: uint32(domain), From: from, To: to}
+	}
+	return c, true
 }
 
 // Position is a place in the binary logs: a file and a byte offset in it.

@@ -23,6 +23,8 @@ type Segment struct {
 	To    Position  `json:"to"`
 	First time.Time `json:"first"`
 	Last  time.Time `json:"last"`
+	// GTIDs span the segment's transactions on the HA tier, nil elsewhere.
+	GTIDs *GTIDs `json:"gtids,omitempty"`
 	// chunks index Archive.Chunks.
 	chunks []int
 }
@@ -64,10 +66,18 @@ func newArchive(chunks []Chunk) *Archive {
 		if n > 0 && follows(a.Chunks[i-1], c) {
 			s := &a.Segments[n-1]
 			s.To, s.Last, s.chunks = Position{c.File, c.End}, later(s.Last, c.Last), append(s.chunks, i)
+			if s.GTIDs != nil && c.GTIDs != nil {
+				s.GTIDs.To = max(s.GTIDs.To, c.GTIDs.To)
+			}
 			continue
 		}
-		a.Segments = append(a.Segments, Segment{From: Position{c.File, max(c.Start, 4)}, To: Position{c.File, c.End},
-			First: c.First, Last: c.Last, chunks: []int{i}})
+		s := Segment{From: Position{c.File, max(c.Start, 4)}, To: Position{c.File, c.End},
+			First: c.First, Last: c.Last, chunks: []int{i}}
+		if c.GTIDs != nil {
+			g := *c.GTIDs
+			s.GTIDs = &g
+		}
+		a.Segments = append(a.Segments, s)
 	}
 	return a
 }
@@ -87,13 +97,37 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// newest is the last chunk stored, nil for an empty archive.
+// newest is the last chunk stored, nil for an empty archive: the one
+// reaching furthest in the cluster's GTIDs on the HA tier (its members'
+// logs sort by name, not by time), else the last by name.
 func (a *Archive) newest() *Chunk {
-	if len(a.Chunks) == 0 {
+	at := a.newestAt()
+	if at < 0 {
 		return nil
 	}
-	c := a.Chunks[len(a.Chunks)-1]
+	c := a.Chunks[at]
 	return &c
+}
+
+func (a *Archive) newestAt() int {
+	at := len(a.Chunks) - 1
+	for i, c := range a.Chunks {
+		if c.GTIDs != nil && (a.Chunks[at].GTIDs == nil || c.GTIDs.To >= a.Chunks[at].GTIDs.To) {
+			at = i
+		}
+	}
+	return at
+}
+
+// lastOf is the chunk the archive holds a file up to, nil for none.
+func (a *Archive) lastOf(file string) *Chunk {
+	var last *Chunk
+	for i, c := range a.Chunks {
+		if c.File == file && (last == nil || c.End > last.End) {
+			last = &a.Chunks[i]
+		}
+	}
+	return last
 }
 
 // segmentAt is the segment holding every event from p on, or nil.
@@ -120,9 +154,9 @@ func (g Gap) String() string {
 	return fmt.Sprintf("from %s (%s) to %s (%s)", g.After, g.AfterTime.Format(time.RFC3339), g.Resume, g.ResumeTime.Format(time.RFC3339))
 }
 
-// gapAfter is the gap between segment i and the next.
-func (a *Archive) gapAfter(i int) Gap {
-	s, n := a.Segments[i], a.Segments[i+1]
+// gap is the gap between segment i and segment j, which resumes after it.
+func (a *Archive) gap(i, j int) Gap {
+	s, n := a.Segments[i], a.Segments[j]
 	return Gap{After: s.To, AfterTime: s.Last, Resume: n.From, ResumeTime: n.First}
 }
 

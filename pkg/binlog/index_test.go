@@ -2,6 +2,7 @@ package binlog
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -17,13 +18,15 @@ func chunk(file string, start, end uint32, first, last int, closes bool) Chunk {
 }
 
 func TestChunkKeyRoundTrip(t *testing.T) {
-	for _, c := range []Chunk{chunk("mysql-bin.000003", 0, 1475, 0, 19, true), chunk("binlog.1000000", 601, 864, 30, 30, false)} {
+	withGTIDs := chunk("mysql-1-bin.000002", 0, 900, 40, 45, false)
+	withGTIDs.GTIDs = &GTIDs{Domain: 1, From: 1200, To: 1234}
+	for _, c := range []Chunk{chunk("mysql-bin.000003", 0, 1475, 0, 19, true), chunk("binlog.1000000", 601, 864, 30, 30, false), withGTIDs} {
 		got, ok := parseKey(c.Key())
-		if !ok || got != c {
+		if !ok || !reflect.DeepEqual(got, c) {
 			t.Errorf("parseKey(%q) = %+v, %v; want %+v", c.Key(), got, ok, c)
 		}
 	}
-	for _, key := range []string{"binlogs/x/0000000010-0000000005-1-2.part", "binlogs/x/1-2-3-4.part", "20261126T000000.000Z/dump.sql.gz", "binlogs/x/0000000000-0000000005-1-2.tmp"} {
+	for _, key := range []string{"binlogs/x/0000000010-0000000005-1-2.part", "binlogs/x/0000000000-0000000005-1-2-g1-9-8.part", "binlogs/x/1-2-3-4.part", "20261126T000000.000Z/dump.sql.gz", "binlogs/x/0000000000-0000000005-1-2.tmp"} {
 		if _, ok := parseKey(key); ok {
 			t.Errorf("parseKey(%q) accepted", key)
 		}
@@ -57,7 +60,7 @@ func TestArchiveFindsGaps(t *testing.T) {
 	if s.From != (Position{"mysql-bin.000001", 4}) || s.To != (Position{"mysql-bin.000003", 500}) || !s.Last.Equal(t0.Add(41*time.Second)) {
 		t.Errorf("first segment %+v", s)
 	}
-	g := a.gapAfter(0)
+	g := a.gap(0, 1)
 	if g.After != (Position{"mysql-bin.000003", 500}) || g.Resume != (Position{"mysql-bin.000005", 4}) {
 		t.Errorf("gap %s", g)
 	}

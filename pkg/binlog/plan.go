@@ -64,26 +64,30 @@ func PlanRestore(a *Archive, cat *backup.Catalog, t Target, acceptGap bool) (*Pl
 	if seg == nil {
 		return nil, fmt.Errorf("the archive lacks the binary logs from %s, where backup %s stands; %s", p.From, p.Backup.ID, describe(p.Windows))
 	}
-	for ; ; at++ {
+	for first := true; ; first = false {
 		seg = &a.Segments[at]
 		for _, i := range seg.chunks {
 			// The backup's file from its start: the replay needs its header.
-			if c := a.Chunks[i]; !fileLess(c.File, p.From.File) {
+			if c := a.Chunks[i]; !first || !fileLess(c.File, p.From.File) {
 				p.chunks = append(p.chunks, c)
 			}
 		}
 		if p.reached(seg) {
 			return p, nil
 		}
-		if at+1 == len(a.Segments) {
+		next, linked := a.after(at)
+		if next < 0 {
 			p.Beyond = true
 			return p, nil
 		}
-		g := a.gapAfter(at)
-		if !acceptGap {
-			return nil, fmt.Errorf("%w %s between backup %s and %s: the events in it are lost; %s; --accept-gap replays across it", ErrGap, g, p.Backup.ID, t, describe(p.Windows))
+		if !linked {
+			g := a.gap(at, next)
+			if !acceptGap {
+				return nil, fmt.Errorf("%w %s between backup %s and %s: the events in it are lost; %s; --accept-gap replays across it", ErrGap, g, p.Backup.ID, t, describe(p.Windows))
+			}
+			p.Crossed = append(p.Crossed, g)
 		}
-		p.Crossed = append(p.Crossed, g)
+		at = next
 	}
 }
 

@@ -76,8 +76,13 @@ func (p *Progress) loaded(a *Archive) {
 				s.ArchivedThrough = c.Last
 			}
 		}
-		if n := len(a.Segments); n > 1 && s.Gap == "" {
-			g := a.gapAfter(n - 2)
+		at := a.newestAt()
+		if at < 0 || s.Gap != "" {
+			return
+		}
+		newest := a.segmentOf(at)
+		if prev, linked := a.before(newest); prev >= 0 && !linked {
+			g := a.gap(prev, newest)
 			s.Gap, s.GapSince, s.GapAt = "the archive misses the events "+g.String(), time.Now().UTC(), &g.Resume
 		}
 	})

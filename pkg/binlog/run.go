@@ -20,7 +20,9 @@ import (
 // Config is the archiver as components/binlog-archive runs it.
 type Config struct {
 	Location location.Location
-	Server   Server
+	// Servers are the database, or the HA tier's members in the order the
+	// archiver prefers them.
+	Servers []Server
 	// Interval is how often what was received is stored: the recovery point.
 	Interval time.Duration
 	// MetricsAddress serves /metrics and /healthz; empty for none.
@@ -56,7 +58,7 @@ func Run(ctx context.Context, c Config) error {
 		p := &Publisher{Progress: progress, Location: c.Location, Name: c.StatusMap, Log: c.Log, ConfigMaps: c.ConfigMaps}
 		go p.Run(ctx)
 	}
-	a := &Archiver{Location: c.Location, Server: c.Server, Interval: c.Interval, Log: c.Log, Progress: progress}
+	a := &Archiver{Location: c.Location, Servers: c.Servers, Interval: c.Interval, Log: c.Log, Progress: progress}
 	if err := a.Run(ctx); !errors.Is(err, context.Canceled) {
 		return err
 	}

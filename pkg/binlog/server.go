@@ -30,32 +30,63 @@ type logFile struct {
 	Size uint64
 }
 
-// inspect asks the server which flavour it is and which binary logs it
-// holds, oldest first.
-func (s Server) inspect(ctx context.Context) (flavor string, logs []logFile, err error) {
+// serverLogs is what inspect learns of a server.
+type serverLogs struct {
+	flavor string
+	// logs are its binary logs, oldest first.
+	logs []logFile
+	// galera is the cluster's GTID domain on a member of a Galera
+	// cluster with wsrep_gtid_mode, nil elsewhere.
+	galera *uint32
+}
+
+// inspect asks the server which flavour it is, which binary logs it holds
+// and whether it is a member of a Galera cluster.
+func (s Server) inspect(ctx context.Context) (serverLogs, error) {
+	var out serverLogs
 	conn, err := client.ConnectWithContext(ctx, s.Address, s.User, s.Password, "", 10*time.Second)
 	if err != nil {
-		return "", nil, fmt.Errorf("connecting to %s as %s: %w", s.Address, s.User, err)
+		return out, fmt.Errorf("connecting to %s as %s: %w", s.Address, s.User, err)
 	}
 	defer conn.Close()
-	flavor = "mysql"
+	out.flavor = "mysql"
 	if strings.Contains(strings.ToLower(conn.GetServerVersion()), "mariadb") {
-		flavor = "mariadb"
+		out.flavor = "mariadb"
+		out.galera = galeraDomain(conn)
 	}
 	r, err := conn.Execute("SHOW BINARY LOGS")
 	if err != nil {
-		return "", nil, fmt.Errorf("listing the binary logs on %s (are they on? log_bin in my.cnf): %w", s.Address, err)
+		return out, fmt.Errorf("listing the binary logs on %s (are they on? log_bin in my.cnf): %w", s.Address, err)
 	}
 	defer r.Close()
 	for i := 0; i < r.RowNumber(); i++ {
 		name, _ := r.GetString(i, 0)
 		size, _ := r.GetUint(i, 1)
-		logs = append(logs, logFile{Name: name, Size: size})
+		out.logs = append(out.logs, logFile{Name: name, Size: size})
 	}
-	if len(logs) == 0 {
-		return "", nil, fmt.Errorf("%s writes no binary logs: turn them on (log_bin) in its my.cnf", s.Address)
+	if len(out.logs) == 0 {
+		return out, fmt.Errorf("%s writes no binary logs: turn them on (log_bin) in its my.cnf", s.Address)
 	}
-	return flavor, logs, nil
+	return out, nil
+}
+
+// galeraDomain is the GTID domain of a Galera member's replicated
+// transactions, nil on a server outside a cluster (or one that does not
+// give every member the same GTIDs).
+func galeraDomain(conn *client.Conn) *uint32 {
+	r, err := conn.Execute("SELECT @@global.wsrep_on, @@global.wsrep_gtid_mode, @@global.wsrep_gtid_domain_id")
+	if err != nil {
+		return nil
+	}
+	defer r.Close()
+	on, _ := r.GetInt(0, 0)
+	mode, _ := r.GetInt(0, 1)
+	domain, err := r.GetUint(0, 2)
+	if on != 1 || mode != 1 || err != nil {
+		return nil
+	}
+	d := uint32(domain)
+	return &d
 }
 
 // syncer streams the binary logs raw, as the server wrote them, with

@@ -23,17 +23,18 @@ func (w Window) String() string {
 }
 
 // usable says a backup can start a point-in-time restore: complete,
-// its restore test passed, and its binary log coordinates recorded in the
-// logs the archive holds. The archiver follows the first pod (the single
-// server, or on the HA tier mysql-0 by name); a backup dumped from another
-// member while mysql-0 was away has coordinates in that member's logs,
-// where the same file names and offsets hold other bytes.
+// its restore test passed, and its binary log coordinates recorded. A
+// backup dumped from another member than the first has coordinates in
+// that member's logs: usable when the member names its logs after itself
+// (the HA tier does), as the archive then tells them apart; under the
+// name every member once shared, the same names and offsets held other
+// bytes on each.
 func usable(e *backup.Entry) bool {
 	if !e.Complete() || !e.Verified() || e.Manifest.Binlog == nil {
 		return false
 	}
 	pod := e.Manifest.Server.Pod
-	return pod == "" || pod == stack.MySQLPod
+	return pod == "" || pod == stack.MySQLPod || strings.HasPrefix(e.Manifest.Binlog.File, pod+"-bin.")
 }
 
 func coordinates(e *backup.Entry) Position {
@@ -54,12 +55,13 @@ func Windows(a *Archive, cat *backup.Catalog) []Window {
 		if seg == nil {
 			continue
 		}
+		last := a.reach(at).Last
 		if j, ok := seen[at]; ok {
-			out[j].To = later(out[j].To, seg.Last)
+			out[j].To = later(out[j].To, last)
 			continue
 		}
 		seen[at] = len(out)
-		out = append(out, Window{From: e.Manifest.Finished, To: later(e.Manifest.Finished, seg.Last), Backup: e.ID})
+		out = append(out, Window{From: e.Manifest.Finished, To: later(e.Manifest.Finished, last), Backup: e.ID})
 	}
 	return out
 }

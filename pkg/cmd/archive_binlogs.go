@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,7 +39,7 @@ type ArchiveBinlogsOptions struct {
 	StatusMap      string
 	ReplicaID      uint32
 
-	server binlog.Server
+	servers []binlog.Server
 	target
 	genericiooptions.IOStreams
 }
@@ -58,6 +59,11 @@ func NewCmdArchiveBinlogs(f cmdutil.Factory, streams genericiooptions.IOStreams)
 			own restart or the server's; when the server no longer holds that file (purged, or
 			its logs were reset), it reports a gap and archives from the oldest file it holds.
 
+			On the HA tier --mysql-address lists the members: it follows the first that answers
+			and, when that one goes away, carries on from the next at the same GTID (the
+			cluster's wsrep_gtid_domain_id), so the archive has no gap; a point-in-time restore
+			replays each transaction once.
+
 			It serves binlog_archive_lag_seconds and binlog_archive_gap at --metrics-address
 			/metrics, and writes its status (lag, newest event, gap, recoverable windows) to the
 			ConfigMap --status-configmap, which 'kubectl stack status' shows.
@@ -69,7 +75,7 @@ func NewCmdArchiveBinlogs(f cmdutil.Factory, streams genericiooptions.IOStreams)
 		RunE:    runVerb(f, o),
 	}
 	o.To.addFlags(cmd, "to", "the backup location, s3://BUCKET/PREFIX or a folder", true)
-	cmd.Flags().StringVar(&o.MySQLAddress, "mysql-address", net.JoinHostPort(stack.MySQLService, strconv.Itoa(stack.MySQLPort)), "the database, HOST:PORT")
+	cmd.Flags().StringVar(&o.MySQLAddress, "mysql-address", net.JoinHostPort(stack.MySQLService, strconv.Itoa(stack.MySQLPort)), "the database, HOST:PORT; on the HA tier its members, comma-separated, in the order to follow them")
 	cmd.Flags().DurationVar(&o.Interval, "interval", 10*time.Second, "store what was received at least this often: the recovery point")
 	cmd.Flags().StringVar(&o.MetricsAddress, "metrics-address", ":"+strconv.Itoa(stack.BinlogArchiverMetricsPort), "serve /metrics here; empty for none")
 	cmd.Flags().StringVar(&o.StatusMap, "status-configmap", stack.BinlogArchiverStatus, "ConfigMap of the namespace to write the status to; empty for none")
@@ -79,14 +85,22 @@ func NewCmdArchiveBinlogs(f cmdutil.Factory, streams genericiooptions.IOStreams)
 
 // Complete reads the credentials.
 func (o *ArchiveBinlogsOptions) Complete(cmdutil.Factory, *cobra.Command, []string) error {
-	o.server = binlog.Server{Address: o.MySQLAddress, User: os.Getenv(binlogUserEnv), Password: os.Getenv(binlogPasswordEnv), ReplicaID: o.ReplicaID}
+	user, password := os.Getenv(binlogUserEnv), os.Getenv(binlogPasswordEnv)
+	for _, address := range strings.Split(o.MySQLAddress, ",") {
+		o.servers = append(o.servers, binlog.Server{Address: strings.TrimSpace(address), User: user, Password: password, ReplicaID: o.ReplicaID})
+	}
 	return nil
 }
 
 // Validate checks the flags, the credentials and the location.
 func (o *ArchiveBinlogsOptions) Validate() error {
+	for _, s := range o.servers {
+		if _, _, err := net.SplitHostPort(s.Address); err != nil {
+			return fmt.Errorf("--mysql-address %q is not HOST:PORT[,HOST:PORT...]", o.MySQLAddress)
+		}
+	}
 	switch {
-	case o.server.User == "" || o.server.Password == "":
+	case o.servers[0].User == "" || o.servers[0].Password == "":
 		return fmt.Errorf("set $%s and $%s to the archiver's database user", binlogUserEnv, binlogPasswordEnv)
 	case o.Interval < time.Second:
 		return fmt.Errorf("--interval %s is under a second", o.Interval)
@@ -111,7 +125,7 @@ func (o *ArchiveBinlogsOptions) connect(f cmdutil.Factory) error {
 
 // Run archives until SIGTERM or Ctrl-C.
 func (o *ArchiveBinlogsOptions) Run(ctx context.Context) error {
-	c := binlog.Config{Location: o.To.loc, Server: o.server, Interval: o.Interval,
+	c := binlog.Config{Location: o.To.loc, Servers: o.servers, Interval: o.Interval,
 		MetricsAddress: o.MetricsAddress, StatusMap: o.StatusMap, Log: o.ErrOut}
 	if o.StatusMap != "" {
 		c.ConfigMaps = o.clients.Typed.CoreV1().ConfigMaps(o.namespace)

@@ -108,4 +108,7 @@ func (o *RestoreOptions) reportReplay(r *binlog.Replayed, dryRun bool) {
 		last = r.LastCommit.Format(time.RFC3339)
 	}
 	fmt.Fprintf(o.ErrOut, "%s %d transactions (%d row changes) from %s to %s; last commit %s; %d transactions on other databases or accounts left out\n", verb, r.Transactions, r.Rows, r.From, r.To, last, r.Skipped)
+	if r.Repeated > 0 {
+		fmt.Fprintf(o.ErrOut, "%d transactions the archive holds twice (from two members, where the archiver took up another) left out: the backup or the first copy has them\n", r.Repeated)
+	}
 }

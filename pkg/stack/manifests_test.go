@@ -321,8 +321,8 @@ func TestBinlogArchiverMatchesPkgStack(t *testing.T) {
 
 // The scheduled backup may read and exec into every member it may choose
 // (pkg/backup: the first ready one), and no other pod; on the HA tier the
-// archiver follows one member by name, never the Service, whose members'
-// binary logs differ in names and positions.
+// archiver follows the members by name, mysql-0 first, never the Service,
+// whose members' binary logs differ in names and positions.
 func TestBackupReachesEveryMember(t *testing.T) {
 	for _, overlay := range []string{"overlays/prod", "overlays/prod-ha"} {
 		r := render(t, overlay)
@@ -343,7 +343,11 @@ func TestBackupReachesEveryMember(t *testing.T) {
 		r.get(t, stack.BinlogArchiver.Kind, stack.BinlogArchiver.Name, &d)
 		address := fmt.Sprintf("--mysql-address=%s:%d", stack.MySQLService, stack.MySQLPort)
 		if r.ha() {
-			address = fmt.Sprintf("--mysql-address=%s.%s:%d", stack.MySQLPod, stack.MySQLHeadless, stack.MySQLPort)
+			addresses := make([]string, len(members))
+			for i, m := range members {
+				addresses[i] = fmt.Sprintf("%s.%s:%d", m, stack.MySQLHeadless, stack.MySQLPort)
+			}
+			address = "--mysql-address=" + strings.Join(addresses, ",")
 		}
 		if !slices.Contains(d.Spec.Template.Spec.Containers[0].Args, address) {
 			t.Errorf("%s: the archiver's args %v, want %s", overlay, d.Spec.Template.Spec.Containers[0].Args, address)
