@@ -46,6 +46,7 @@ func TestDevHA(t *testing.T) {
 		{Name: "netcheck --live proves Galera's ports open between members and closed to the web tier; logs and report cover every member", Fn: haNetcheckLogsReport},
 		{Name: "backup, then restore after the databases were dropped through another member: every member's tables as before", Fn: haBackupRestore},
 		{Name: "while mysql-0 is desynced, backup and the mysql shell reach a Synced member; backup verify restores into a throwaway cluster of one", Fn: haBackupFromSynced},
+		{Name: "the archiver follows mysql-0, takes up mysql-1 at the same GTID when mysql-0 is cut off from it; restore --to-time replays across the switch", Fn: haArchiverSwitch},
 		{Name: "a member's pod deleted under writes: it rejoins, nothing lost", Fn: haPodDeleted},
 		{Name: "restart database rolls the members one at a time under writes: none refused, nothing lost", Fn: haRollingRestart},
 		{Name: "a member's server killed as with its node: it rejoins, nothing lost", Fn: haMemberKilled},

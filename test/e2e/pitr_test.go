@@ -34,40 +34,49 @@ const pitrLocation = "s3://" + bucket + "/pitr"
 // Job creates the archiver's user, its NetworkPolicies let it reach the
 // database, the API server and the store, and it archives.
 func archiverRuns(t *testing.T) {
-	s := offsite.store
 	rendered := renderForStore(t, "overlays/binlog-archive", pitrLocation)
 	// Applied apart from the dev overlay, the Job names the database's
 	// Secret as written; dev generates it with a hash suffix, which a
 	// build of both together would have put in.
-	rendered = strings.ReplaceAll(rendered, "name: "+stack.MySQLSecret+"\n", "name: "+rootSecret(t)+"\n")
-	manifest := filepath.Join(env.stateDir, "binlog-archive.yaml")
+	rendered = strings.ReplaceAll(rendered, "name: "+stack.MySQLSecret+"\n", "name: "+rootSecret(t, stack.Namespace)+"\n")
+	startArchiver(t, stack.Namespace, rendered, "binlog-archive.yaml")
+}
+
+// startArchiver applies the rendered binlog-archive component in
+// namespace ns with its Secrets (the store's keys, a new password for the
+// archiver's user), keeping the manifest in the state folder as name, and
+// waits until it archives.
+func startArchiver(t *testing.T, ns, rendered, name string) {
+	t.Helper()
+	s := offsite.store
+	manifest := filepath.Join(env.stateDir, name)
 	if err := os.WriteFile(manifest, []byte(rendered), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	password := make([]byte, 16)
 	_, _ = rand.Read(password)
-	ns := []string{"-n", stack.Namespace}
-	mustKubectl(t, time.Minute, append(ns, "create", "secret", "generic", "mysql-backup-credentials",
+	in := []string{"-n", ns}
+	mustKubectl(t, time.Minute, append(in, "create", "secret", "generic", "mysql-backup-credentials",
 		"--from-literal=AWS_ACCESS_KEY_ID="+s.access, "--from-literal=AWS_SECRET_ACCESS_KEY="+s.secret)...)
-	mustKubectl(t, time.Minute, append(ns, "create", "secret", "generic", "mysql-binlog-archiver",
+	mustKubectl(t, time.Minute, append(in, "create", "secret", "generic", "mysql-binlog-archiver",
 		"--from-literal=password="+hex.EncodeToString(password))...)
 	mustKubectl(t, time.Minute, "apply", "-f", manifest)
-	if r := kubectl(t, 4*time.Minute, append(ns, "wait", "--for=condition=complete", "job/binlog-archiver-user", "--timeout=3m")...); r.code != 0 {
-		logs := kubectl(t, time.Minute, append(ns, "logs", "job/binlog-archiver-user")...)
+	if r := kubectl(t, 4*time.Minute, append(in, "wait", "--for=condition=complete", "job/binlog-archiver-user", "--timeout=3m")...); r.code != 0 {
+		logs := kubectl(t, time.Minute, append(in, "logs", "job/binlog-archiver-user")...)
 		t.Fatalf("the archiver's user was not created: %s\n%s%s", r.stderr, logs.stdout, logs.stderr)
 	}
-	mustKubectl(t, 4*time.Minute, append(ns, "rollout", "status", "deployment/"+stack.BinlogArchiver.Name, "--timeout=3m")...)
+	mustKubectl(t, 4*time.Minute, append(in, "rollout", "status", "deployment/"+stack.BinlogArchiver.Name, "--timeout=3m")...)
 	waitForWithin(t, 4*time.Minute, "the archiver to store the binary logs and report", func() bool {
-		st := archiverStatus(t)
+		st := archiverStatusIn(t, ns)
 		return st != nil && st.Newest.File != "" && st.Lag(time.Now()) < 30*time.Second
 	})
 }
 
-// rootSecret is the name of the Secret the database's root password comes
-// from.
-func rootSecret(t *testing.T) string {
+// rootSecret is the name of the Secret the root password of the database
+// in namespace ns comes from.
+func rootSecret(t *testing.T, ns string) string {
 	t.Helper()
-	db, err := env.client.AppsV1().StatefulSets(stack.Namespace).Get(context.Background(), stack.Database.Name, metav1.GetOptions{})
+	db, err := env.client.AppsV1().StatefulSets(ns).Get(context.Background(), stack.Database.Name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +99,14 @@ func archiverCleanup(t *testing.T) {
 // archiverStatus is what the archiver last wrote to its ConfigMap.
 func archiverStatus(t *testing.T) *binlog.Status {
 	t.Helper()
-	cm, err := env.client.CoreV1().ConfigMaps(stack.Namespace).Get(context.Background(), stack.BinlogArchiverStatus, metav1.GetOptions{})
+	return archiverStatusIn(t, stack.Namespace)
+}
+
+// archiverStatusIn is what the archiver of the stack in namespace ns last
+// wrote to its ConfigMap.
+func archiverStatusIn(t *testing.T, ns string) *binlog.Status {
+	t.Helper()
+	cm, err := env.client.CoreV1().ConfigMaps(ns).Get(context.Background(), stack.BinlogArchiverStatus, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
