@@ -54,7 +54,7 @@ func startWriter(t *testing.T) *writer {
 	letWritersIn(t)
 	writers++
 	w := &writer{pod: fmt.Sprintf("writer-%d", writers), table: fmt.Sprintf("ha_writes_%d", writers)}
-	secret := credentialsSecret(t)
+	secret := rootSecret(t, haNamespace)
 	restricted := &corev1.SecurityContext{
 		AllowPrivilegeEscalation: ptr.To(false),
 		RunAsNonRoot:             ptr.To(true),
@@ -92,41 +92,37 @@ func secretKey(name, key string) *corev1.EnvVarSource {
 	return &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: key}}
 }
 
-// credentialsSecret is the name of the stack's generated credentials
-// Secret (its name ends in a hash of its contents).
-func credentialsSecret(t *testing.T) string {
-	t.Helper()
-	list, err := env.client.CoreV1().Secrets(haNamespace).List(context.Background(), metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range list.Items {
-		if strings.HasPrefix(s.Name, stack.MySQLSecret+"-") {
-			return s.Name
-		}
-	}
-	t.Fatalf("no %s Secret in namespace %s", stack.MySQLSecret, haNamespace)
-	return ""
-}
-
-// letWritersIn opens the members' 3306 to the writer pods: the stack's
-// policies let in only its web tier.
+// letWritersIn opens the members' 3306 to the writer pods, and the
+// writers' way out to them and to the DNS: the stack's policies let in
+// only its web tier, and prod's let its pods out only where they need.
 func letWritersIn(t *testing.T) {
 	t.Helper()
-	np := &networkingv1.NetworkPolicy{
+	writers := metav1.LabelSelector{MatchLabels: map[string]string{writerLabel: "true"}}
+	mysqlPort := []networkingv1.NetworkPolicyPort{{Port: ptr.To(intstr.FromInt32(stack.MySQLPort))}}
+	udp, tcp := corev1.ProtocolUDP, corev1.ProtocolTCP
+	dns := []networkingv1.NetworkPolicyPort{{Protocol: &udp, Port: ptr.To(intstr.FromInt32(53))}, {Protocol: &tcp, Port: ptr.To(intstr.FromInt32(53))}}
+	for _, np := range []*networkingv1.NetworkPolicy{{
 		ObjectMeta: metav1.ObjectMeta{Name: "e2e-writers-to-mysql"},
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{MatchLabels: stack.Database.Selector()},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-			Ingress: []networkingv1.NetworkPolicyIngressRule{{
-				From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{writerLabel: "true"}}}},
-				Ports: []networkingv1.NetworkPolicyPort{{Port: ptr.To(intstr.FromInt32(stack.MySQLPort))}},
-			}},
+			Ingress:     []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &writers}}, Ports: mysqlPort}},
 		},
-	}
-	_, err := env.client.NetworkingV1().NetworkPolicies(haNamespace).Create(context.Background(), np, metav1.CreateOptions{})
-	if err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
+	}, {
+		ObjectMeta: metav1.ObjectMeta{Name: "e2e-writers-out"},
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: writers,
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
+			Egress: []networkingv1.NetworkPolicyEgressRule{
+				{To: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: stack.Database.Selector()}}}, Ports: mysqlPort},
+				{Ports: dns},
+			},
+		},
+	}} {
+		_, err := env.client.NetworkingV1().NetworkPolicies(haNamespace).Create(context.Background(), np, metav1.CreateOptions{})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -175,9 +171,11 @@ func (w *writer) finish(t *testing.T) int {
 	t.Helper()
 	w.waitCommitted(t, w.committed(t)+20)
 	haSynced(t)
-	mustKubectl(t, time.Minute, "-n", haNamespace, "exec", w.pod, "--", "touch", "/tmp/stop")
+	// The writer may stop, and its container end, before the exec returns
+	// (exit 137): the pod's phase says whether it took the stop.
+	r := kubectl(t, time.Minute, "-n", haNamespace, "exec", w.pod, "--", "touch", "/tmp/stop")
 	ctx := context.Background()
-	waitFor(t, w.pod+" stopped", func() bool {
+	waitFor(t, w.pod+" stopped (the exec of touch /tmp/stop: exit "+strconv.Itoa(r.code)+" "+r.stderr+")", func() bool {
 		p, err := env.client.CoreV1().Pods(haNamespace).Get(ctx, w.pod, metav1.GetOptions{})
 		return err == nil && p.Status.Phase == corev1.PodSucceeded
 	})
