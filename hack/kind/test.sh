@@ -5,18 +5,19 @@
 # the node image from hack/kind/build-node-image.sh, both cached.
 #   hack/kind/test.sh        every test (make test-kind; about 21 minutes warm)
 #   hack/kind/test.sh demo   the dev overlay's first steps, what `make demo`
-#                            promises (make test runs this part: a cold CI run
-#                            with every test on kind came within minutes of
-#                            CI's 90)
+#                            promises, and prod-ha's pod and node loss (make
+#                            test runs this part: a cold CI run with every
+#                            test on kind came within minutes of CI's 90)
 # shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 scope=${1:-all}
 run=.
 case "$scope" in
   all) ;;
-  # The steps of TestDevStack whose Scopes name demo (testrig/steps): no
-  # other test runs, and a scope that selects no step fails.
-  demo) run='^TestDevStack$' ;;
+  # The steps of TestDevStack and TestProdHA whose Scopes name demo
+  # (testrig/steps): no other test runs, and a scope that selects no step
+  # fails.
+  demo) run='^(TestDevStack|TestProdHA)$' ;;
   *) echo "usage: $0 [demo]" >&2; exit 2 ;;
 esac
 cd "$root"

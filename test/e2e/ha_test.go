@@ -439,21 +439,7 @@ func haVolumeWiped(t *testing.T) {
 }
 
 func haDelete(t *testing.T) {
-	mustKubectl(t, 3*time.Minute, "stack", "delete", "-n", haNamespace, "--purge-data", "--yes")
-	ctx := context.Background()
-	waitForWithin(t, 2*time.Minute, "namespace "+haNamespace+" and its volumes gone", func() bool {
-		list, err := env.client.CoreV1().PersistentVolumes().List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return false
-		}
-		for _, pv := range list.Items {
-			if strings.HasPrefix(pv.Name, stack.DevVolume(haNamespace)) {
-				return false
-			}
-		}
-		_, err = env.client.CoreV1().Namespaces().Get(ctx, haNamespace, metav1.GetOptions{})
-		return err != nil
-	})
+	deleteHAStack(t)
 	for i := range stack.GaleraMembers {
 		if err := os.RemoveAll(filepath.Join(dataDir, haNamespace+"."+member(i))); err != nil {
 			t.Error(err)
