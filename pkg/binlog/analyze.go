@@ -143,10 +143,9 @@ func (p *Plan) read(path string, offset int64, in *scope, r *Replayed, seq *sequ
 			tx = &transaction{outside: map[uint64]bool{}}
 		}
 		tx.add(ev, at, in)
-		if seq.opens(ev) {
-			tx.repeated = seq.open <= seq.done
+		if seq.repeats(ev) {
+			tx.repeated = true
 		}
-		seq.after(ev)
 		if !transactionEnd(ev) {
 			return nil
 		}

@@ -103,18 +103,12 @@ func (q *sequence) before(ev *replication.BinlogEvent) {
 	q.take(ev)
 }
 
-// opens says the event begins a transaction of the domain.
-func (q *sequence) opens(ev *replication.BinlogEvent) bool {
-	if q == nil || ev.Header.EventType != replication.MARIADB_GTID_EVENT {
+// repeats follows an event of a transaction being replayed; it says the
+// event opens a transaction of the domain replayed already.
+func (q *sequence) repeats(ev *replication.BinlogEvent) bool {
+	if q == nil {
 		return false
 	}
 	q.take(ev)
-	return q.open != 0
-}
-
-// after follows an event of a transaction being replayed.
-func (q *sequence) after(ev *replication.BinlogEvent) {
-	if q != nil && ev.Header.EventType != replication.MARIADB_GTID_EVENT {
-		q.take(ev)
-	}
+	return ev.Header.EventType == replication.MARIADB_GTID_EVENT && q.open != 0 && q.open <= q.done
 }
