@@ -5,7 +5,8 @@
 # the node image from hack/kind/build-node-image.sh, both cached.
 #   hack/kind/test.sh        every test (make test-kind; about 21 minutes warm)
 #   hack/kind/test.sh demo   the dev overlay's first steps, what `make demo`
-#                            promises, and prod-ha's pod and node loss (make
+#                            promises, and prod-ha's pod and node loss
+#                            and its scheduled backup and archiver (make
 #                            test runs this part: a cold CI run with every
 #                            test on kind came within minutes of CI's 90)
 # shellcheck source=../lib.sh

@@ -274,8 +274,8 @@ func renderForStore(t *testing.T, overlay, loc string) string {
 // NetworkPolicy lets it reach the API server and the store, and its
 // backup is complete and passes a restore test.
 func scheduledBackupRuns(t *testing.T) {
-	s := offsite.store
-	rendered := renderForStore(t, "overlays/scheduled-backup", "s3://"+bucket+"/cron")
+	s, cron := offsite.store, "s3://"+bucket+"/cron"
+	rendered := renderForStore(t, "overlays/scheduled-backup", cron)
 	manifest := filepath.Join(t.TempDir(), "scheduled-backup.yaml")
 	if err := os.WriteFile(manifest, []byte(rendered), 0o600); err != nil {
 		t.Fatal(err)
@@ -287,21 +287,29 @@ func scheduledBackupRuns(t *testing.T) {
 	})
 	mustKubectl(t, time.Minute, "apply", "-f", manifest)
 	t.Cleanup(func() { kubectl(t, time.Minute, "delete", "-f", manifest, "--ignore-not-found") })
-	mustKubectl(t, time.Minute, "-n", stack.Namespace, "create", "job", "backup-now", "--from=cronjob/mysql-backup")
+	runScheduledBackup(t, stack.Namespace, cron)
+}
+
+// runScheduledBackup starts a job of the mysql-backup CronJob in
+// namespace ns and waits until it completes: its one backup is in loc,
+// pruned as the CronJob says, and passes a restore test.
+func runScheduledBackup(t *testing.T, ns, loc string) {
+	t.Helper()
+	in := []string{"-n", ns}
+	mustKubectl(t, time.Minute, append(in, "create", "job", "backup-now", "--from=cronjob/mysql-backup")...)
 	t.Cleanup(func() {
-		kubectl(t, time.Minute, "-n", stack.Namespace, "delete", "job", "backup-now", "--ignore-not-found")
+		kubectl(t, time.Minute, append(in, "delete", "job", "backup-now", "--ignore-not-found")...)
 	})
-	if r := kubectl(t, 4*time.Minute, "-n", stack.Namespace, "wait", "--for=condition=complete", "job/backup-now", "--timeout=3m"); r.code != 0 {
-		logs := kubectl(t, time.Minute, "-n", stack.Namespace, "logs", "job/backup-now")
+	if r := kubectl(t, 4*time.Minute, append(in, "wait", "--for=condition=complete", "job/backup-now", "--timeout=3m")...); r.code != 0 {
+		logs := kubectl(t, time.Minute, append(in, "logs", "job/backup-now")...)
 		t.Fatalf("the scheduled backup did not complete: %s\nlogs:\n%s%s", r.stderr, logs.stdout, logs.stderr)
 	}
-	logs := mustKubectl(t, time.Minute, "-n", stack.Namespace, "logs", "job/backup-now")
+	logs := mustKubectl(t, time.Minute, append(in, "logs", "job/backup-now")...)
 	t.Logf("the job's log:\n%s", logs)
-	cron := "s3://" + bucket + "/cron"
-	if ids := complete(listBackups(t, cron)); len(ids) != 1 || !strings.Contains(logs, "pruned: kept 1") {
-		t.Fatalf("the job wrote %v to %s, want one backup, and its prune", ids, cron)
+	if ids := complete(listBackups(t, loc)); len(ids) != 1 || !strings.Contains(logs, "pruned: kept 1") {
+		t.Fatalf("the job wrote %v to %s, want one backup, and its prune", ids, loc)
 	}
-	if out := mustStackS3(t, "backup", "verify", "--from", cron); !strings.Contains(out, "passed") {
+	if out := mustStackS3(t, "backup", "verify", "--from", loc, "-n", ns); !strings.Contains(out, "passed") {
 		t.Fatalf("the scheduled backup's restore test: %s", out)
 	}
 }

@@ -43,16 +43,25 @@ func archiverRuns(t *testing.T) {
 }
 
 // startArchiver applies the rendered binlog-archive component in
-// namespace ns with its Secrets (the store's keys, a new password for the
-// archiver's user), keeping the manifest in the state folder as name, and
-// waits until it archives.
+// namespace ns with its Secrets, keeping the manifest in the state folder
+// as name, and waits until it archives.
 func startArchiver(t *testing.T, ns, rendered, name string) {
 	t.Helper()
-	s := offsite.store
 	manifest := filepath.Join(env.stateDir, name)
 	if err := os.WriteFile(manifest, []byte(rendered), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	archiverSecrets(t, ns)
+	mustKubectl(t, time.Minute, "apply", "-f", manifest)
+	waitArchiving(t, ns)
+}
+
+// archiverSecrets creates what the archiver and the scheduled backup
+// read in namespace ns: the store's keys and a new password for the
+// archiver's user.
+func archiverSecrets(t *testing.T, ns string) {
+	t.Helper()
+	s := offsite.store
 	password := make([]byte, 16)
 	_, _ = rand.Read(password)
 	in := []string{"-n", ns}
@@ -60,7 +69,13 @@ func startArchiver(t *testing.T, ns, rendered, name string) {
 		"--from-literal=AWS_ACCESS_KEY_ID="+s.access, "--from-literal=AWS_SECRET_ACCESS_KEY="+s.secret)...)
 	mustKubectl(t, time.Minute, append(in, "create", "secret", "generic", "mysql-binlog-archiver",
 		"--from-literal=password="+hex.EncodeToString(password))...)
-	mustKubectl(t, time.Minute, "apply", "-f", manifest)
+}
+
+// waitArchiving waits until the archiver in namespace ns has its user,
+// runs, and reports the binary logs stored up to a moment ago.
+func waitArchiving(t *testing.T, ns string) {
+	t.Helper()
+	in := []string{"-n", ns}
 	if r := kubectl(t, 4*time.Minute, append(in, "wait", "--for=condition=complete", "job/binlog-archiver-user", "--timeout=3m")...); r.code != 0 {
 		logs := kubectl(t, time.Minute, append(in, "logs", "job/binlog-archiver-user")...)
 		t.Fatalf("the archiver's user was not created: %s\n%s%s", r.stderr, logs.stdout, logs.stderr)

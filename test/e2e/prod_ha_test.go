@@ -22,8 +22,9 @@ import (
 // overlays/prod-ha on kind's three nodes (hack/kind/config-prod.yaml), a
 // member on each, applied from `init --from prod-ha`. During each fault a
 // writer commits numbered rows through the mysql Service; afterwards every
-// row it was told was committed is on every member. hack/kind/test.sh runs
-// it (make test: its demo scope); the local node's run leaves it out.
+// row it was told was committed is on every member; then the scheduled
+// backup and the archiver run with a location. hack/kind/test.sh runs it
+// (make test too); the local node's run leaves it out.
 func TestProdHA(t *testing.T) {
 	kind, ok := env.cluster.(*kindTestCluster)
 	if !ok {
@@ -40,6 +41,7 @@ func TestProdHA(t *testing.T) {
 		{Name: "init --from prod-ha applied on three nodes: a member on each, Synced in one cluster", Fn: applyProdHA, Scopes: demo},
 		{Name: "a member's pod deleted under writes: it rejoins, nothing lost", Fn: haPodDeleted, Scopes: demo},
 		{Name: "a member's node stopped (docker stop) under writes: the other two go on; started again, it rejoins, nothing lost", Fn: func(t *testing.T) { haNodeStopped(t, kind) }, Scopes: demo},
+		{Name: "prod-ha's scheduled backup and archiver run as prod's do: given their Secrets and location, the archiver follows the members, the CronJob's backup verifies", Fn: prodHABackups, Scopes: demo},
 		{Name: "delete --purge-data removes the prod-ha stack and its claims", Fn: deleteHAStack, Scopes: demo},
 	})
 }
@@ -84,6 +86,38 @@ func labelDatabaseNodes(t *testing.T) {
 // Secret) and applies the parameters of `init --from prod-ha` in the HA
 // tier's namespace.
 func applyProdHA(t *testing.T) {
+	params := prodHAParams(t)
+	mustKubectl(t, time.Minute, "create", "namespace", haNamespace)
+	mustKubectl(t, time.Minute, "-n", haNamespace, "create", "secret", "generic", stack.MySQLSecret,
+		"--from-literal=root-password=e2e-root", "--from-literal=database=stack",
+		"--from-literal=user=stack", "--from-literal=password=e2e-user")
+	// The archiver and the scheduled backup wait for their location's
+	// Secrets, which this step does not give (prodHABackups does): the
+	// members are what it waits for.
+	if r := kubectl(t, 3*time.Minute, "stack", "apply", "-k", params, "--wait=false"); r.code != 0 {
+		t.Fatalf("apply prod-ha: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	ctx := context.Background()
+	nodes := map[string]string{}
+	waitForWithin(t, 8*time.Minute, "three members Ready, each on its own node", func() bool {
+		for i := range stack.GaleraMembers {
+			p, err := env.client.CoreV1().Pods(haNamespace).Get(ctx, member(i), metav1.GetOptions{})
+			if err != nil || !podReady(p) {
+				return false
+			}
+			nodes[p.Spec.NodeName] = p.Name
+		}
+		return len(nodes) == stack.GaleraMembers
+	})
+	haSynced(t)
+	t.Logf("members by node: %v", nodes)
+}
+
+// prodHAParams writes the parameters of `init --from prod-ha` for the
+// HA tier's namespace and NodePort, with the images kind's nodes hold,
+// and returns the folder.
+func prodHAParams(t *testing.T) string {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), haNamespace)
 	mustKubectl(t, time.Minute, "stack", "init", dir, "--from", "prod-ha")
 	params := filepath.Join(dir, "params", "prod-ha", "kustomization.yaml")
@@ -105,30 +139,34 @@ func applyProdHA(t *testing.T) {
 		// The dev stack of TestDevStack may hold prod's NodePort.
 		{fmt.Sprintf("value: %d}", stack.WebNodePort), fmt.Sprintf("value: %d}", haPort)},
 	})
-	mustKubectl(t, time.Minute, "create", "namespace", haNamespace)
-	mustKubectl(t, time.Minute, "-n", haNamespace, "create", "secret", "generic", stack.MySQLSecret,
-		"--from-literal=root-password=e2e-root", "--from-literal=database=stack",
-		"--from-literal=user=stack", "--from-literal=password=e2e-user")
-	// The archiver and the scheduled backup wait for their location's
-	// Secrets, which this test does not give: the members are what it
-	// waits for.
-	if r := kubectl(t, 3*time.Minute, "stack", "apply", "-k", filepath.Dir(params), "--wait=false"); r.code != 0 {
-		t.Fatalf("apply prod-ha: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	return filepath.Dir(params)
+}
+
+// prodHABackups gives prod-ha's archiver and scheduled backup what the
+// README asks of a prod user (the store's Secrets, the location, the
+// API server's and the store's addresses in their policies), applied
+// again from the same parameters, and waits until the archiver archives
+// and the CronJob's backup passes a restore test.
+func prodHABackups(t *testing.T) {
+	if offsite.store == nil {
+		offsite.store = startObjectStore(t)
+		offsite.env = offsite.store.env(offsite.store.endpoint())
 	}
-	ctx := context.Background()
-	nodes := map[string]string{}
-	waitForWithin(t, 8*time.Minute, "three members Ready, each on its own node", func() bool {
-		for i := range stack.GaleraMembers {
-			p, err := env.client.CoreV1().Pods(haNamespace).Get(ctx, member(i), metav1.GetOptions{})
-			if err != nil || !podReady(p) {
-				return false
-			}
-			nodes[p.Spec.NodeName] = p.Name
-		}
-		return len(nodes) == stack.GaleraMembers
-	})
-	haSynced(t)
-	t.Logf("members by node: %v", nodes)
+	loc := "s3://" + bucket + "/prod-ha"
+	dir := t.TempDir()
+	rendered := renderForStore(t, prodHAParams(t), loc)
+	if err := os.WriteFile(filepath.Join(dir, "stack.yaml"), []byte(rendered), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte("resources: [stack.yaml]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	archiverSecrets(t, haNamespace)
+	if r := kubectl(t, 6*time.Minute, "stack", "apply", "-k", dir); r.code != 0 {
+		t.Fatalf("apply prod-ha with its location: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	waitArchiving(t, haNamespace)
+	runScheduledBackup(t, haNamespace, loc)
 }
 
 func labelledNodes(t *testing.T) []string {
