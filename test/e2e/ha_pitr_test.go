@@ -62,10 +62,7 @@ func haArchiverSwitch(t *testing.T) {
 // startHAArchiver applies the binlog-archive component in the HA tier's
 // namespace with the members' addresses, as overlays/prod-ha does.
 func startHAArchiver(t *testing.T) {
-	if offsite.store == nil {
-		offsite.store = startObjectStore(t)
-		offsite.env = offsite.store.env(offsite.store.endpoint())
-	}
+	useObjectStore(t)
 	rendered := renderForStore(t, "overlays/binlog-archive", haLocation)
 	addresses := make([]string, stack.GaleraMembers)
 	for i := range addresses {

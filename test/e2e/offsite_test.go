@@ -25,6 +25,16 @@ var offsite struct {
 	env   []string
 }
 
+// useObjectStore starts the store the off-site steps share, unless an
+// earlier step did.
+func useObjectStore(t *testing.T) {
+	t.Helper()
+	if offsite.store == nil {
+		offsite.store = startObjectStore(t)
+		offsite.env = offsite.store.env(offsite.store.endpoint())
+	}
+}
+
 const offsiteLocation = "s3://" + bucket + "/dev"
 
 // stack runs `kubectl stack ARGS` with the object store's environment.
@@ -64,8 +74,7 @@ func complete(cat backup.Catalog) []string {
 // offsiteRoundTrip backs up into a real S3 server, lists, drops the
 // databases and restores from the bucket: every table's checksum equal.
 func offsiteRoundTrip(t *testing.T) {
-	offsite.store = startObjectStore(t)
-	offsite.env = offsite.store.env(offsite.store.endpoint())
+	useObjectStore(t)
 	before := databaseState(t)
 	var m backup.Manifest
 	if err := json.Unmarshal([]byte(mustStackS3(t, "backup", "--to", offsiteLocation, "-o", "json")), &m); err != nil {
@@ -274,14 +283,13 @@ func renderForStore(t *testing.T, overlay, loc string) string {
 // NetworkPolicy lets it reach the API server and the store, and its
 // backup is complete and passes a restore test.
 func scheduledBackupRuns(t *testing.T) {
-	s, cron := offsite.store, "s3://"+bucket+"/cron"
+	cron := "s3://" + bucket + "/cron"
 	rendered := renderForStore(t, "overlays/scheduled-backup", cron)
 	manifest := filepath.Join(t.TempDir(), "scheduled-backup.yaml")
 	if err := os.WriteFile(manifest, []byte(rendered), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	mustKubectl(t, time.Minute, "-n", stack.Namespace, "create", "secret", "generic", "mysql-backup-credentials",
-		"--from-literal=AWS_ACCESS_KEY_ID="+s.access, "--from-literal=AWS_SECRET_ACCESS_KEY="+s.secret)
+	storeKeys(t, stack.Namespace)
 	t.Cleanup(func() {
 		kubectl(t, time.Minute, "-n", stack.Namespace, "delete", "secret", "mysql-backup-credentials", "--ignore-not-found")
 	})

@@ -61,14 +61,20 @@ func startArchiver(t *testing.T, ns, rendered, name string) {
 // archiver's user.
 func archiverSecrets(t *testing.T, ns string) {
 	t.Helper()
-	s := offsite.store
+	storeKeys(t, ns)
 	password := make([]byte, 16)
 	_, _ = rand.Read(password)
-	in := []string{"-n", ns}
-	mustKubectl(t, time.Minute, append(in, "create", "secret", "generic", "mysql-backup-credentials",
-		"--from-literal=AWS_ACCESS_KEY_ID="+s.access, "--from-literal=AWS_SECRET_ACCESS_KEY="+s.secret)...)
-	mustKubectl(t, time.Minute, append(in, "create", "secret", "generic", "mysql-binlog-archiver",
-		"--from-literal=password="+hex.EncodeToString(password))...)
+	mustKubectl(t, time.Minute, "-n", ns, "create", "secret", "generic", "mysql-binlog-archiver",
+		"--from-literal=password="+hex.EncodeToString(password))
+}
+
+// storeKeys gives namespace ns the test store's keys, in the Secret the
+// scheduled backup and the archiver read them from.
+func storeKeys(t *testing.T, ns string) {
+	t.Helper()
+	s := offsite.store
+	mustKubectl(t, time.Minute, "-n", ns, "create", "secret", "generic", "mysql-backup-credentials",
+		"--from-literal=AWS_ACCESS_KEY_ID="+s.access, "--from-literal=AWS_SECRET_ACCESS_KEY="+s.secret)
 }
 
 // waitArchiving waits until the archiver in namespace ns has its user,

@@ -148,10 +148,7 @@ func prodHAParams(t *testing.T) string {
 // again from the same parameters, and waits until the archiver archives
 // and the CronJob's backup passes a restore test.
 func prodHABackups(t *testing.T) {
-	if offsite.store == nil {
-		offsite.store = startObjectStore(t)
-		offsite.env = offsite.store.env(offsite.store.endpoint())
-	}
+	useObjectStore(t)
 	loc := "s3://" + bucket + "/prod-ha"
 	dir := t.TempDir()
 	rendered := renderForStore(t, prodHAParams(t), loc)
